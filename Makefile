@@ -1,0 +1,96 @@
+# Gatehouse: one binary (build/gatehouse) over a library core
+# (build/libgatehouse.a) that the unit tests and fuzzers link too.
+#
+#   make          build build/gatehouse
+#   make run      install what is missing, build, serve on the embedded database
+#   make test     install what is missing, build, run every suite
+#   make asan     the whole suite under AddressSanitizer + UBSan
+#   make lint     clang-format check and banned-function scan
+#   make bench    the benchmarks of bench/ (see bench/README.md)
+
+BUILD   ?= build
+CC      ?= cc
+PKGS     = libmicrohttpd libpq libsodium jansson libcurl hiredis
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
+           -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+           -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lpq -lsodium -ljansson -lcurl -lhiredis) \
+           -lpthread -ldl -lm
+
+SRCS     = $(shell find src -name '*.c' ! -name main.c | sort)
+OBJS     = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/sql_embed.o
+SQL      = sql/roles.sql $(sort $(wildcard sql/context/*.sql)) $(sort $(wildcard sql/migrations/*.sql))
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test deps asan lint unit db e2e bench clean pgext-install
+
+all: $(BUILD)/gatehouse
+
+$(BUILD)/gatehouse: $(BUILD)/src/main.o $(BUILD)/libgatehouse.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/libgatehouse.a: $(OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(BUILD)/gen/sql_embed.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# SQL files are compiled into the binary, so `gatehouse migrate` needs
+# nothing from the source tree at run time.
+$(BUILD)/gen/sql_embed.c $(BUILD)/gen/sql_embed.h: scripts/embed-sql.sh $(SQL)
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-sql.sh $(BUILD)/gen $(SQL)
+
+$(BUILD)/gen/sql_embed.o: $(BUILD)/gen/sql_embed.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgatehouse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgatehouse.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+deps:
+	@scripts/deps.sh
+
+# The row-level-security context extension is installed into the local
+# PostgreSQL server (needs root, or sudo) when its build differs.
+pgext-install: deps
+	@scripts/pgext-install.sh
+
+run: deps pgext-install all
+	$(BUILD)/gatehouse serve
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+db: all pgext-install
+	tests/db/run.sh
+
+e2e: all
+	GATEHOUSE_BIN=$(abspath $(BUILD)/gatehouse) node --test --test-concurrency=1 tests/e2e/
+
+test: deps pgext-install
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) db
+	$(MAKE) e2e
+	$(MAKE) lint
+
+asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
+
+lint:
+	@scripts/lint.sh
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf build build-asan

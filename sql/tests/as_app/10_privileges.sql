@@ -1,0 +1,76 @@
+-- as_app/10_privileges.sql — the app role cannot escape row-level security.
+-- tests/db/run.sh runs the files in as_app/ LOGGED IN as gatehouse_app (as
+-- the server does), because SET ROLE and SET SESSION AUTHORIZATION are
+-- judged by the session user: from a superuser session they would succeed.
+-- Every statement here must fail with insufficient_privilege (42501).
+SELECT no_plan();
+
+SELECT is(session_user::text || '/' || current_user::text, 'gatehouse_app/gatehouse_app',
+          'this suite runs logged in as gatehouse_app');
+
+-- Disabling or loosening RLS.
+SELECT throws_ok('ALTER TABLE gh.users DISABLE ROW LEVEL SECURITY', '42501', NULL,
+                 'app cannot disable RLS');
+SELECT throws_ok('ALTER TABLE gh.sessions NO FORCE ROW LEVEL SECURITY', '42501', NULL,
+                 'app cannot un-force RLS');
+SELECT throws_ok('DROP POLICY users_isolation ON gh.users', '42501', NULL,
+                 'app cannot drop a policy');
+SELECT throws_ok('ALTER POLICY users_isolation ON gh.users USING (true)', '42501', NULL,
+                 'app cannot alter a policy');
+SELECT throws_ok('CREATE POLICY leak ON gh.users FOR SELECT USING (true)', '42501', NULL,
+                 'app cannot add a policy');
+SELECT throws_ok('ALTER TABLE gh.orgs OWNER TO gatehouse_app', '42501', NULL,
+                 'app cannot take ownership of a table');
+
+-- Becoming someone else. (If one of these ever succeeds, the rest of this
+-- file runs with more rights and fails loudly; rebuild the test database.)
+SELECT throws_ok('SET ROLE gatehouse_owner', '42501', NULL, 'app cannot SET ROLE gatehouse_owner');
+SELECT throws_ok('SET SESSION AUTHORIZATION postgres', '42501', NULL,
+                 'app cannot SET SESSION AUTHORIZATION');
+SELECT throws_ok('SET ROLE postgres', '42501', NULL, 'app cannot SET ROLE to the superuser');
+SELECT throws_ok('ALTER ROLE gatehouse_app BYPASSRLS', '42501', NULL, 'app cannot grant itself BYPASSRLS');
+SELECT throws_ok('GRANT gatehouse_owner TO gatehouse_app', '42501', NULL,
+                 'app cannot join gatehouse_owner');
+SELECT throws_ok('CREATE ROLE gh_evil', '42501', NULL, 'app cannot create roles');
+
+-- Credential hashes and private objects.
+SELECT throws_ok('SELECT password_hash FROM gh.users', '42501', NULL, 'app cannot read password_hash');
+SELECT throws_ok('SELECT * FROM gh.users', '42501', NULL, 'app cannot SELECT * from users (password_hash)');
+SELECT throws_ok('SELECT access_hash FROM gh.sessions', '42501', NULL, 'app cannot read access_hash');
+SELECT throws_ok('SELECT refresh_hash FROM gh.sessions', '42501', NULL, 'app cannot read refresh_hash');
+SELECT throws_ok('SELECT prev_refresh_hash FROM gh.sessions', '42501', NULL, 'app cannot read prev_refresh_hash');
+SELECT throws_ok('SELECT count(*) FROM gh.sessions WHERE access_hash = sha256(''b-live'')', '42501', NULL,
+                 'app cannot probe access_hash in a WHERE clause');
+SELECT throws_ok('SELECT token_hash FROM gh.invitations', '42501', NULL, 'app cannot read invitations');
+SELECT throws_ok('SELECT gh_private.set_context(''org_b'', true)', '42501', NULL,
+                 'app cannot call gh_private.set_context');
+SELECT throws_ok('SELECT * FROM gh_private.resolve_credential(sha256(''b-live''), true)', '42501', NULL,
+                 'app cannot call gh_private.resolve_credential');
+SELECT throws_ok('SELECT * FROM gh_private.context_key', '42501', NULL,
+                 'app cannot read gh_private tables (context key)');
+SELECT throws_ok('SELECT * FROM gh_meta.settings', '42501', NULL, 'app cannot read gh_meta');
+
+-- Writing outside the granted columns.
+SELECT throws_ok('INSERT INTO gh.orgs (id, name) VALUES (''org_x'', ''x'')', '42501', NULL,
+                 'app cannot insert orgs directly');
+SELECT throws_ok('UPDATE gh.orgs SET session_epoch = 0', '42501', NULL,
+                 'app cannot update ungranted org columns');
+SELECT throws_ok('UPDATE gh.users SET role = ''admin''', '42501', NULL, 'app cannot update users directly');
+SELECT throws_ok('DELETE FROM gh.sessions', '42501', NULL, 'app cannot delete sessions directly');
+SELECT throws_ok('TRUNCATE gh.sessions', '42501', NULL, 'app cannot truncate');
+
+-- Replacing the context machinery.
+SELECT throws_ok('CREATE OR REPLACE FUNCTION gh.current_org() RETURNS text LANGUAGE sql AS $$SELECT ''org_b''$$',
+                 '42501', NULL, 'app cannot replace gh.current_org');
+SELECT throws_ok('DROP FUNCTION gh.current_org()', '42501', NULL, 'app cannot drop gh.current_org');
+SELECT throws_ok('ALTER FUNCTION gh.begin_request(bytea, boolean) SECURITY INVOKER', '42501', NULL,
+                 'app cannot alter gh.begin_request');
+SELECT throws_ok('CREATE FUNCTION gh.x() RETURNS int LANGUAGE sql AS $$SELECT 1$$', '42501', NULL,
+                 'app cannot create objects in gh');
+SELECT throws_ok('CREATE TABLE public.x (i int)', '42501', NULL, 'app cannot create objects in public');
+SELECT throws_ok('LOAD ''gatehouse_ctx''', '42501', NULL, 'app cannot LOAD a library');
+SELECT throws_ok(
+    'CREATE FUNCTION pg_temp.sc(text, boolean) RETURNS void AS ''$libdir/gatehouse_ctx'', ''gh_ctx_set_context'' LANGUAGE c',
+    '42501', NULL, 'app cannot create a C function (e.g. bound to the extension''s setter)');
+
+SELECT * FROM finish();

@@ -1,0 +1,21 @@
+/* api.h: the request handlers, one group per resource family; each group
+ * lives in its own file of src/api/. Wired to paths in src/http/routes.c. */
+#ifndef GH_API_H
+#define GH_API_H
+#include "http/request.h"
+
+/* ops.c: health, readiness, metrics */
+gh_status gh_api_healthz(gh_req *r);
+gh_status gh_api_readyz(gh_req *r);
+gh_status gh_api_metrics(gh_req *r);
+
+/* identity.c: sign-up and login */
+gh_status gh_api_signup(gh_req *r);
+gh_status gh_api_login(gh_req *r);
+extern const gh_field gh_api_signup_body[];
+extern const gh_field gh_api_login_body[];
+
+/* org.c: the caller's organization */
+gh_status gh_api_org_get(gh_req *r);
+
+#endif

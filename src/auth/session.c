@@ -1,0 +1,103 @@
+/* session.c: see session.h. */
+#include "auth/session.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/objects.h"
+#include "auth/token.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "db/db.h"
+
+void gh_session_cookie(char *out, size_t size, const char *name, const char *value, const char *path, long max_age,
+                       const char *same_site, int secure) {
+  snprintf(out, size, "%s=%s; Path=%s; Max-Age=%ld; HttpOnly;%s SameSite=%s", name, value, path, max_age,
+           secure ? " Secure;" : "", same_site);
+}
+
+static int is_loopback(const char *ip) {
+  return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1") || !strncmp(ip, "::ffff:127.", 11);
+}
+
+int gh_session_insecure_ok(gh_req *r) { return gh_cfg->dev && is_loopback(r->client_ip); }
+
+gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p) {
+  char sid[GH_ID_MAX], access[GH_TOKEN_MAX], refresh[GH_TOKEN_MAX], ttl[16];
+  unsigned char ah[GH_HASH_BYTES], rh[GH_HASH_BYTES];
+  gh_id_new(sid, "ses_");
+  gh_token_new(access);
+  gh_token_new(refresh);
+  gh_token_hash(access, strlen(access), ah);
+  gh_token_hash(refresh, strlen(refresh), rh);
+  snprintf(ttl, sizeof ttl, "%d", GH_ACCESS_TTL);
+  const char *ua = gh_req_header(r, "User-Agent");
+  char ua_short[256];
+  snprintf(ua_short, sizeof ua_short, "%s", ua ? ua : "");
+  const char *vals[7] = {sid, user_id, (const char *)ah, (const char *)rh, ttl, r->client_ip, ua_short};
+  const int lens[7] = {0, 0, GH_HASH_BYTES, GH_HASH_BYTES, 0, 0, 0};
+  gh_db_stmt q = {"SELECT session_id, org_id, extract(epoch from expires_at)::bigint, "
+                  "extract(epoch from access_expires_at)::bigint, extract(epoch from idle_expires_at)::bigint "
+                  "FROM gh.session_create($1, $2, $3::bytea, $4::bytea, $5::int, $6, $7)",
+                  7, vals, lens};
+  PGresult *res;
+  gh_status s = gh_db_exec(&q, &res);
+  if (!s && PQntuples(res) != 1) s = GH_ERR_INVALID_CREDENTIALS;
+  if (!s) {
+    memset(p, 0, sizeof *p);
+    p->kind = GH_CRED_SESSION;
+    p->livemode = true;
+    snprintf(p->credential_id, sizeof p->credential_id, "%s", PQgetvalue(res, 0, 0));
+    snprintf(p->org_id, sizeof p->org_id, "%s", PQgetvalue(res, 0, 1));
+    snprintf(p->user_id, sizeof p->user_id, "%s", user_id);
+    p->expires_at = gh_db_getll(res, 0, 2);
+    p->access_expires_at = gh_db_getll(res, 0, 3);
+    p->idle_expires_at = gh_db_getll(res, 0, 4);
+    p->reauthenticated_at = gh_now();
+    memcpy(p->hash, ah, sizeof ah);
+    long life = (long)(p->expires_at - gh_now());
+    if (life < 1) life = 1;
+    int secure = !gh_session_insecure_ok(r);
+    char cookie[256];
+    /* gh_session lives as long as the session, so that a stale access
+     * token is still presented and answered token_expired, not
+     * unauthorized. */
+    gh_session_cookie(cookie, sizeof cookie, "gh_session", access, "/", life, "Lax", secure);
+    gh_req_add_header(r, "Set-Cookie", cookie);
+    gh_session_cookie(cookie, sizeof cookie, "gh_refresh", refresh, "/v1/auth", life, "Strict", secure);
+    gh_req_add_header(r, "Set-Cookie", cookie);
+    sodium_memzero(cookie, sizeof cookie);
+  }
+  PQclear(res);
+  sodium_memzero(access, sizeof access);
+  sodium_memzero(refresh, sizeof refresh);
+  sodium_memzero(rh, sizeof rh);
+  sodium_memzero(ah, sizeof ah);
+  return s;
+}
+
+gh_status gh_session_login_body(const gh_principal *p, json_t **out) {
+  const char *vals[2] = {p->user_id, p->credential_id};
+  gh_db_stmt q[2] = {
+      {"SELECT " GH_ORG_COLS ", " GH_USER_COLS " FROM gh.users u JOIN gh.orgs o ON o.id = u.org_id WHERE u.id = $1", 1,
+       vals, NULL},
+      {"SELECT extract(epoch from s.created_at)::bigint, u.role FROM gh.sessions s JOIN gh.users u ON u.id = s.user_id "
+       "WHERE s.id = $1",
+       1, vals + 1, NULL},
+  };
+  PGresult *res[2] = {0};
+  gh_status s = gh_db_ctx_txn(p->hash, p->livemode, q, 2, res);
+  if (s) return s;
+  if (PQntuples(res[0]) != 1 || PQntuples(res[1]) != 1) {
+    gh_db_clear(res, 2);
+    return GH_ERR_UNAUTHORIZED;
+  }
+  char csrf[GH_CSRF_MAX];
+  gh_token_csrf(p->credential_id, csrf);
+  *out =
+      json_pack("{s:o, s:o, s:o, s:s}", "user", gh_obj_user(res[0], 0, GH_ORG_NCOLS), "org", gh_obj_org(res[0], 0, 0),
+                "session", gh_obj_session(p, gh_db_getll(res[1], 0, 0)), "csrf_token", csrf);
+  gh_db_clear(res, 2);
+  return *out ? GH_OK : GH_ERR_NOMEM;
+}

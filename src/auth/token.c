@@ -1,0 +1,27 @@
+/* token.c: see token.h. */
+#include "auth/token.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "config/state.h"
+
+void gh_token_hash(const char *secret, size_t len, unsigned char out[GH_HASH_BYTES]) {
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, gh_secrets->pepper, sizeof gh_secrets->pepper);
+  crypto_auth_hmacsha256_update(&st, (const unsigned char *)secret, len);
+  crypto_auth_hmacsha256_final(&st, out);
+  sodium_memzero(&st, sizeof st);
+}
+
+void gh_token_csrf(const char *session_id, char out[GH_CSRF_MAX]) {
+  unsigned char mac[GH_HASH_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, gh_secrets->pepper, sizeof gh_secrets->pepper);
+  crypto_auth_hmacsha256_update(&st, (const unsigned char *)"csrf:", 5);
+  crypto_auth_hmacsha256_update(&st, (const unsigned char *)session_id, strlen(session_id));
+  crypto_auth_hmacsha256_final(&st, mac);
+  sodium_memzero(&st, sizeof st);
+  sodium_bin2base64(out, GH_CSRF_MAX, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(mac, sizeof mac);
+}

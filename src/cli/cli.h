@@ -1,0 +1,11 @@
+/* cli.h: the subcommands of the gatehouse binary. Each returns the process
+ * exit status. */
+#ifndef GH_CLI_H
+#define GH_CLI_H
+
+int gh_cli_serve(int argc, char **argv);
+int gh_cli_migrate(int argc, char **argv);
+int gh_cli_org(int argc, char **argv);
+int gh_cli_routes(int argc, char **argv);
+
+#endif

@@ -1,0 +1,56 @@
+/* serve.c: `gatehouse serve` — migrate, then serve until SIGTERM/SIGINT;
+ * on the signal stop accepting, finish requests in flight, then exit 0. */
+#include <signal.h>
+#include <stdio.h>
+
+#include "auth/password.h"
+#include "cli/cli.h"
+#include "cli/setup.h"
+#include "core/log.h"
+#include "http/server.h"
+
+#define DRAIN_SECONDS 30
+#define HASH_QUEUE 256
+
+int gh_cli_serve(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  /* Block the stop signals before any thread starts, so that only the
+   * sigwait() below receives them. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  gh_setup su;
+  gh_status s = gh_setup_start(&su);
+  gh_server *srv = NULL;
+  if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
+  if (!s) srv = gh_server_new(&su.cfg, &s);
+  if (s) {
+    gh_log(GH_LOG_ERROR, "gatehouse serve: start-up failed");
+    gh_password_shutdown();
+    gh_setup_stop(&su);
+    return 1;
+  }
+  if (su.cfg.rate_limits_off) gh_log(GH_LOG_WARN, "GATEHOUSE_RATE_LIMITS=off: rate limiting is disabled");
+  char addr[128];
+  snprintf(addr, sizeof addr, "%s%s%s:%d",
+           su.cfg.listen_host[0] != '[' && su.cfg.listen_host[0] != '\0' && __builtin_strchr(su.cfg.listen_host, ':')
+               ? "["
+               : "",
+           su.cfg.listen_host, __builtin_strchr(su.cfg.listen_host, ':') ? "]" : "", gh_server_port(srv));
+  gh_log_obj(GH_LOG_INFO, "listening",
+             json_pack("{s:s, s:s, s:b}", "listen", addr, "rls_context", su.rls_context, "dev", su.cfg.dev));
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  gh_log_obj(GH_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
+  gh_server_free(srv, DRAIN_SECONDS);
+  gh_password_shutdown();
+  gh_setup_stop(&su);
+  gh_log(GH_LOG_INFO, "stopped");
+  return 0;
+}

@@ -1,0 +1,15 @@
+/* clock.h: time helpers. Wall-clock seconds for deadlines and RFC 3339
+ * output; a monotonic clock for durations. */
+#ifndef GH_CLOCK_H
+#define GH_CLOCK_H
+#include <stdint.h>
+#include <time.h>
+
+/* Seconds since the epoch (wall clock). */
+int64_t gh_now(void);
+/* Monotonic microseconds, for measuring durations. */
+int64_t gh_mono_us(void);
+/* Formats epoch seconds as "2026-11-28T12:00:00Z" into out (>= 21 bytes). */
+void gh_rfc3339(int64_t epoch, char out[32]);
+
+#endif

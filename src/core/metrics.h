@@ -1,0 +1,23 @@
+/* metrics.h: process counters, rendered in the Prometheus text format at
+ * GET /metrics. Counters are atomics: recording costs no lock. */
+#ifndef GH_METRICS_H
+#define GH_METRICS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* One finished HTTP request with its status and duration. */
+void gh_metrics_request(int http_status, int64_t duration_us);
+/* Named event counters. */
+typedef enum {
+  GH_M_LOGIN_OK,
+  GH_M_LOGIN_FAILED,
+  GH_M_SIGNUP,
+  GH_M_DB_ERRORS,
+  GH_M_HASH_QUEUE_FULL,
+  GH_M_COUNT
+} gh_metric;
+void gh_metrics_inc(gh_metric m);
+/* Renders all metrics; returns a malloc'ed string (caller frees). */
+char *gh_metrics_render(size_t hash_queue_depth, long in_flight);
+
+#endif

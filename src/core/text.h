@@ -1,0 +1,20 @@
+/* text.h: checks on user-supplied text fields (already valid UTF-8 when
+ * they come from a parsed JSON body). */
+#ifndef GH_TEXT_H
+#define GH_TEXT_H
+#include <stddef.h>
+
+/* True if s looks like an email address: local@domain.tld, 3..254 bytes,
+ * no spaces or control characters, one '@'. */
+int gh_text_is_email(const char *s);
+/* True if s has 1..max characters and no control characters. */
+int gh_text_is_name(const char *s, size_t max);
+/* Writes s lower-cased (ASCII) into out (size bytes). */
+void gh_text_lower(const char *s, char *out, size_t size);
+
+/* Copies s into out for a log line: printable ASCII kept, every other byte
+ * written as %XX, cut to fit. Never fails, so a hostile path cannot make a
+ * log line disappear. */
+void gh_text_log_safe(const char *s, char *out, size_t size);
+
+#endif

@@ -1,0 +1,63 @@
+/* db.h: the runtime database layer.
+ *
+ * Every connection made here logs in as the runtime role (gatehouse_app),
+ * which owns nothing and has no BYPASSRLS: row-level security decides what
+ * each statement sees. A thread has at most one connection, opened on first
+ * use and closed when the thread ends; HTTP threads and worker threads each
+ * use their own, so no locking is needed.
+ *
+ * A request's work runs as one transaction sent as one libpq pipeline (one
+ * round trip):
+ *     BEGIN; SELECT gh.begin_request($hash, $live); <stmts...>; COMMIT
+ * begin_request looks the credential up inside the database and establishes
+ * the org context that the policies read; the application cannot name an
+ * org itself (see src/db/README.md). */
+#ifndef GH_DB_H
+#define GH_DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/status.h"
+
+/* One statement of a pipeline: text parameters only (NULL value = SQL NULL),
+ * except that a parameter with a non-zero length is sent as binary (bytea). */
+typedef struct {
+  const char *sql;
+  int nparams;
+  const char *const *values;
+  const int *lengths; /* NULL: all text */
+} gh_db_stmt;
+
+/* Sets the connection parameters of the runtime role. keywords/values are
+ * copied. Call once before any thread uses the database. */
+gh_status gh_db_init(const char *const *keywords, const char *const *values);
+void gh_db_shutdown(void);
+
+/* The calling thread's connection, (re)connected as needed; NULL when the
+ * database is unreachable. Borrowed: do not PQfinish it. */
+PGconn *gh_db_conn(void);
+
+/* Runs BEGIN; stmts[0..n-1]; COMMIT as one pipeline. On GH_OK, results[i]
+ * holds each statement's result (owned by the caller: gh_db_clear()).
+ * Errors: GH_ERR_CONFLICT (unique violation), GH_ERR_INVALID_REQUEST (bad
+ * value: check, foreign-key or data exception), GH_ERR_DB_DOWN, GH_ERR_DB. */
+gh_status gh_db_txn(const gh_db_stmt *stmts, int n, PGresult **results);
+
+/* Like gh_db_txn, with gh.begin_request(hash, livemode) first. Returns
+ * GH_ERR_UNAUTHORIZED (and no results) when the database does not recognise
+ * the credential as live. hash is 32 bytes. */
+gh_status gh_db_ctx_txn(const unsigned char *hash, bool livemode, const gh_db_stmt *stmts, int n, PGresult **results);
+
+/* A single statement outside an explicit transaction (definer look-ups). */
+gh_status gh_db_exec(const gh_db_stmt *stmt, PGresult **result);
+
+/* PQclear()s results[0..n-1] and sets them to NULL. */
+void gh_db_clear(PGresult **results, int n);
+
+/* Maps a failed result's SQLSTATE onto a status. */
+gh_status gh_db_status_of(const PGresult *res);
+
+/* Timestamps are read as epoch seconds: "extract(epoch from x)::bigint". */
+long long gh_db_getll(const PGresult *res, int row, int col);
+
+#endif

@@ -1,0 +1,458 @@
+/* server.c: libmicrohttpd glue and the dispatcher (see server.h).
+ *
+ * The dispatcher applies api.md's order of checks: size of the request
+ * (413, 414, 431), the route (404, 405), credentials (401), the credential's
+ * kind, scope or role (403), the body (415, then 400), then the handler.
+ * Every answer, success or error, leaves through finish(), which adds
+ * Request-Id and the JSON content type in one place. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auth/authn.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/text.h"
+#include "http/body.h"
+#include "http/request.h"
+#include "http/routes.h"
+
+#define MAX_REQUEST_LINE 8192
+#define MAX_HEADER_BYTES (32 * 1024)
+#define MAX_HEADER_FIELDS 100
+#define DISCARD_MAX (64u * 1024 * 1024)
+
+enum { ST_NEW, ST_BODY, ST_ASYNC, ST_ASYNC_DONE, ST_QUEUED };
+
+struct gh_server {
+  struct MHD_Daemon *d;
+  int port;
+};
+
+static atomic_long in_flight;
+
+long gh_server_in_flight(void) { return atomic_load(&in_flight); }
+
+/* ---- request object ---------------------------------------------------- */
+
+static gh_req *req_new(size_t uri_len) {
+  gh_req *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  memcpy(r->id, "req_", 4);
+  gh_rand_base62(r->id + 4, 20);
+  r->id[24] = '\0';
+  r->start_us = gh_mono_us();
+  r->request_line_len = uri_len;
+  atomic_fetch_add(&in_flight, 1);
+  return r;
+}
+
+static void req_free(gh_req *r) {
+  if (!r) return;
+  free(r->path);
+  if (r->body) {
+    /* A body may hold a password: wipe before freeing. */
+    memset(r->body, 0, r->body_len);
+    free(r->body);
+  }
+  json_decref(r->json);
+  json_decref(r->reply);
+  free(r->reply_text);
+  for (int i = 0; i < r->nout; i++) {
+    free(r->out[i].name);
+    free(r->out[i].value);
+  }
+  memset(&r->principal, 0, sizeof r->principal);
+  free(r);
+  atomic_fetch_sub(&in_flight, 1);
+}
+
+const char *gh_req_header(gh_req *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+const char *gh_req_cookie(gh_req *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+const char *gh_req_query(gh_req *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+const char *gh_req_param(gh_req *r, int i) { return (i >= 0 && i < r->nparams) ? r->params[i] : NULL; }
+json_t *gh_req_json(gh_req *r) { return r->json; }
+const char *gh_req_string(gh_req *r, const char *field) {
+  return r->json ? json_string_value(json_object_get(r->json, field)) : NULL;
+}
+
+gh_status gh_req_reply(gh_req *r, int http, json_t *body) {
+  json_decref(r->reply);
+  r->reply = body;
+  r->http_status = http;
+  return GH_OK;
+}
+
+gh_status gh_req_reply_text(gh_req *r, int http, const char *ctype, char *text) {
+  free(r->reply_text);
+  r->reply_text = text;
+  r->http_status = http;
+  gh_req_add_header(r, "Content-Type", ctype);
+  return GH_OK;
+}
+
+gh_status gh_req_error(gh_req *r, gh_status s, const char *param, const char *message) {
+  r->error = s;
+  snprintf(r->error_param, sizeof r->error_param, "%s", param ? param : "");
+  snprintf(r->error_message, sizeof r->error_message, "%s", message ? message : "");
+  return s;
+}
+
+void gh_req_add_header(gh_req *r, const char *name, const char *value) {
+  if (r->nout >= GH_MAX_HEADERS_OUT) return;
+  r->out[r->nout].name = strdup(name);
+  r->out[r->nout].value = strdup(value);
+  r->nout++;
+}
+
+static void run_deferred(void *arg) {
+  gh_req *r = arg;
+  gh_status s = r->resume_handler(r);
+  if (gh_status_is_error(s) && !r->error) r->error = s;
+  r->state = ST_ASYNC_DONE;
+  MHD_resume_connection(r->conn);
+}
+
+gh_status gh_req_defer(gh_req *r, gh_pool *p, gh_handler fn) {
+  r->resume_handler = fn;
+  r->state = ST_ASYNC;
+  MHD_suspend_connection(r->conn);
+  if (gh_pool_submit(p, run_deferred, r) != GH_OK) {
+    /* Answered like a finished job, so the answer leaves by one path. */
+    r->error = GH_ERR_BUSY;
+    r->retry_after = 1;
+    r->state = ST_ASYNC_DONE;
+    MHD_resume_connection(r->conn);
+  }
+  return GH_ASYNC;
+}
+
+/* ---- answering --------------------------------------------------------- */
+
+static json_t *error_body(gh_req *r) {
+  json_t *e = json_object();
+  json_object_set_new(e, "code", json_string(gh_status_code(r->error)));
+  json_object_set_new(e, "message", json_string(r->error_message[0] ? r->error_message : gh_status_message(r->error)));
+  json_object_set_new(e, "request_id", json_string(r->id));
+  if (r->error_param[0]) {
+    json_t *p = json_string(r->error_param); /* NULL if not valid UTF-8 */
+    if (p) json_object_set_new(e, "param", p);
+  }
+  return json_pack("{s:o}", "error", e);
+}
+
+static enum MHD_Result finish(gh_req *r) {
+  char *text = NULL;
+  int http;
+  if (r->error) {
+    http = gh_status_http(r->error);
+    if ((r->error == GH_ERR_BUSY || r->error == GH_ERR_DB_DOWN || r->error == GH_ERR_UNAVAILABLE) && !r->retry_after)
+      r->retry_after = 1;
+    json_t *b = error_body(r);
+    text = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+  } else {
+    http = r->http_status ? r->http_status : 200;
+    if (r->reply_text) {
+      text = r->reply_text;
+      r->reply_text = NULL;
+    } else if (r->reply) {
+      text = json_dumps(r->reply, JSON_COMPACT);
+    }
+  }
+  r->http_status = http;
+  struct MHD_Response *resp;
+  const char *ctype = "application/json; charset=utf-8";
+  for (int i = 0; i < r->nout; i++)
+    if (!strcasecmp(r->out[i].name, "Content-Type")) ctype = NULL; /* handler set its own */
+  if (text) {
+    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+  } else {
+    resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+  }
+  if (!resp) {
+    free(text);
+    return MHD_NO;
+  }
+  MHD_add_response_header(resp, "Request-Id", r->id);
+  if (ctype && (text || http != 204)) MHD_add_response_header(resp, "Content-Type", ctype);
+  MHD_add_response_header(resp, "Cache-Control", "no-store");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (r->retry_after > 0) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", r->retry_after);
+    MHD_add_response_header(resp, "Retry-After", ra);
+  }
+  for (int i = 0; i < r->nout; i++) {
+    /* A request that failed after a handler set cookies (a session issued,
+     * then a later step failed) must not hand them out. */
+    if (r->error && !strcasecmp(r->out[i].name, "Set-Cookie")) continue;
+    MHD_add_response_header(resp, r->out[i].name, r->out[i].value);
+  }
+  enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)http, resp);
+  MHD_destroy_response(resp);
+  r->state = ST_QUEUED;
+  return ret;
+}
+
+static enum MHD_Result fail_now(gh_req *r, gh_status s) {
+  r->error = s;
+  return finish(r);
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+typedef struct {
+  size_t bytes;
+  int fields;
+} header_tally;
+
+static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v) {
+  (void)kind;
+  header_tally *t = cls;
+  t->fields++;
+  t->bytes += strlen(k) + (v ? strlen(v) : 0) + 4; /* ": " and CRLF */
+  return MHD_YES;
+}
+
+static void client_ip(gh_req *r) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  snprintf(r->client_ip, sizeof r->client_ip, "unknown");
+  if (!ci || !ci->client_addr) return;
+  const struct sockaddr *sa = ci->client_addr;
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip, sizeof r->client_ip);
+  else if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip, sizeof r->client_ip);
+}
+
+/* Checks that need only the request line and headers (413 by
+ * Content-Length, 414, 431). */
+static gh_status check_head(gh_req *r) {
+  if (r->request_line_len + strlen(r->method) + 10 > MAX_REQUEST_LINE) return GH_ERR_URI_TOO_LONG;
+  header_tally t = {0, 0};
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, tally_header, &t);
+  if (t.bytes > MAX_HEADER_BYTES || t.fields > MAX_HEADER_FIELDS) return GH_ERR_HEADERS_TOO_LARGE;
+  const char *cl = gh_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (cl && strtoull(cl, NULL, 10) > GH_BODY_MAX) return GH_ERR_PAYLOAD_TOO_LARGE;
+  return GH_OK;
+}
+
+/* Credential kind, scope and role (the 403 forbidden step). */
+static gh_status check_authz(gh_req *r) {
+  const gh_route *rt = r->route;
+  const gh_principal *p = &r->principal;
+  if (!(rt->auth & (unsigned)p->kind)) return GH_ERR_FORBIDDEN;
+  if (rt->scope && !(p->scopes & rt->scope)) return GH_ERR_FORBIDDEN;
+  return GH_OK;
+}
+
+static gh_status dispatch(gh_req *r) {
+  char allow[64];
+  switch (gh_routes_find(r->method, r->path, &r->route, r->params, &r->nparams, allow, sizeof allow)) {
+  case GH_MATCH_NO_PATH: return GH_ERR_NOT_FOUND;
+  case GH_MATCH_NO_METHOD: gh_req_add_header(r, "Allow", allow); return GH_ERR_METHOD_NOT_ALLOWED;
+  case GH_MATCH_OK: break;
+  }
+  gh_status s;
+  if (r->route->auth != GH_AUTH_OPEN) {
+    if ((s = gh_authn_request(r))) return s;
+    if ((s = check_authz(r))) return s;
+  }
+  if (r->body_len) {
+    if (!gh_body_is_json_type(gh_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) return GH_ERR_UNSUPPORTED_MEDIA;
+  }
+  if (r->body_len || r->route->body) {
+    s = gh_body_parse(r->body ? r->body : "", r->body_len, r->route->body, &r->json, r->error_param,
+                      sizeof r->error_param, r->error_message, sizeof r->error_message);
+    if (s) return s;
+  }
+  return r->route->handler(r);
+}
+
+static int append_body(gh_req *r, const char *data, size_t n) {
+  if (r->body_len + n > GH_BODY_MAX) return -1;
+  if (r->body_len + n + 1 > r->body_cap) {
+    size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+    while (cap < r->body_len + n + 1)
+      cap *= 2;
+    if (cap > GH_BODY_MAX + 1) cap = GH_BODY_MAX + 1;
+    char *nb = malloc(cap);
+    if (!nb) return -1;
+    if (r->body) {
+      memcpy(nb, r->body, r->body_len);
+      memset(r->body, 0, r->body_len);
+      free(r->body);
+    }
+    r->body = nb;
+    r->body_cap = cap;
+  }
+  memcpy(r->body + r->body_len, data, n);
+  r->body_len += n;
+  r->body[r->body_len] = '\0';
+  return 0;
+}
+
+/* ---- libmicrohttpd callbacks --------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  (void)cls;
+  (void)c;
+  return req_new(uri ? strlen(uri) : 0);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+  (void)cls;
+  (void)version;
+  gh_req *r = *con_cls;
+  if (!r) {
+    r = req_new(strlen(url));
+    if (!r) return MHD_NO;
+    *con_cls = r;
+  }
+  switch (r->state) {
+  case ST_NEW: {
+    r->conn = c;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->path = strdup(url);
+    if (!r->path) return MHD_NO;
+    client_ip(r);
+    r->state = ST_BODY;
+    gh_status s = check_head(r);
+    if (s) return fail_now(r, s);
+    return MHD_YES;
+  }
+  case ST_BODY:
+    if (*upload_size) {
+      /* libmicrohttpd cannot answer while a body is still arriving, so an
+       * oversized chunked body is read and dropped, then answered 413; a
+       * sender that goes on past DISCARD_MAX is cut off. */
+      r->body_seen += *upload_size;
+      if (!r->body_too_large && append_body(r, upload, *upload_size)) r->body_too_large = true;
+      *upload_size = 0;
+      return r->body_seen > DISCARD_MAX ? MHD_NO : MHD_YES;
+    } else if (r->body_too_large) {
+      return fail_now(r, GH_ERR_PAYLOAD_TOO_LARGE);
+    } else {
+      gh_status s = dispatch(r);
+      if (s == GH_ASYNC) return MHD_YES;
+      if (gh_status_is_error(s) && !r->error) r->error = s;
+      return finish(r);
+    }
+  case ST_ASYNC: return MHD_YES; /* spurious call while suspended */
+  case ST_ASYNC_DONE: return finish(r);
+  default:
+    /* Body bytes after an early answer (413): discard them. */
+    *upload_size = 0;
+    return MHD_YES;
+  }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)c;
+  gh_req *r = *con_cls;
+  if (!r) return;
+  if (r->state == ST_NEW) {
+    /* libmicrohttpd refused the request before our handler saw it; its
+     * answer was logged by mhd_errors.c. */
+    req_free(r);
+    *con_cls = NULL;
+    return;
+  }
+  int64_t dur = gh_mono_us() - r->start_us;
+  int status = r->state == ST_QUEUED ? r->http_status : 0;
+  gh_metrics_request(status, dur);
+  char path[512], method[32];
+  gh_text_log_safe(r->path, path, sizeof path);
+  gh_text_log_safe(r->method, method, sizeof method);
+  json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->id, "method", method, "path", path, "status",
+                        status, "duration_us", (json_int_t)dur, "ip", r->client_ip);
+  if (f && r->principal.kind) json_object_set_new(f, "credential_id", json_string(r->principal.credential_id));
+  if (f && r->error) json_object_set_new(f, "error", json_string(gh_status_code(r->error)));
+  if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) json_object_set_new(f, "terminated", json_integer(toe));
+  gh_log_obj(status >= 500 || status == 0 ? GH_LOG_WARN : GH_LOG_INFO, "request", f);
+  req_free(r);
+  *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+  (void)cls;
+  char text[512];
+  vsnprintf(text, sizeof text, fmt, ap);
+  size_t n = strlen(text);
+  while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+    text[--n] = '\0';
+  gh_log(GH_LOG_DEBUG, "libmicrohttpd: %s", text);
+}
+
+gh_server *gh_server_new(const gh_config *cfg, gh_status *err) {
+  *err = GH_ERR_IO;
+  struct addrinfo hints = {0}, *ai = NULL;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+  char port[8];
+  snprintf(port, sizeof port, "%d", cfg->listen_port);
+  if (getaddrinfo(cfg->listen_host, port, &hints, &ai) || !ai) {
+    gh_log(GH_LOG_ERROR, "cannot resolve listen address %s", cfg->listen_host);
+    return NULL;
+  }
+  gh_server *s = calloc(1, sizeof *s);
+  if (!s) {
+    freeaddrinfo(ai);
+    return NULL;
+  }
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+                          MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
+                          MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                          /* Room for a 32 KiB header section plus the
+                           * request line, so our own 414/431 answer first. */
+                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_CONNECTION_TIMEOUT,
+                          (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                          /* Refuse what HTTP/1.1 forbids (a request without
+                           * Host, bad whitespace) instead of guessing. */
+                          MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+  freeaddrinfo(ai);
+  if (!s->d) {
+    gh_log(GH_LOG_ERROR, "cannot listen on %s:%d", cfg->listen_host, cfg->listen_port);
+    free(s);
+    return NULL;
+  }
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = di ? di->port : cfg->listen_port;
+  *err = GH_OK;
+  return s;
+}
+
+int gh_server_port(const gh_server *s) { return s->port; }
+
+void gh_server_free(gh_server *s, int timeout_s) {
+  if (!s) return;
+  MHD_socket fd = MHD_quiesce_daemon(s->d);
+  if (fd != MHD_INVALID_SOCKET) close(fd);
+  int64_t deadline = gh_mono_us() + (int64_t)timeout_s * 1000000;
+  while (atomic_load(&in_flight) > 0 && gh_mono_us() < deadline)
+    usleep(10000);
+  MHD_stop_daemon(s->d);
+  free(s);
+}

@@ -1,0 +1,215 @@
+/* test_core.c: unit tests of the pure modules of src/core, src/config and
+ * src/http (status table, ids, text checks, settings parsing, JSON body
+ * rules, route matching). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "config/config.h"
+#include "core/rand.h"
+#include "core/status.h"
+#include "core/text.h"
+#include "http/body.h"
+#include "http/routes.h"
+
+static void status_maps_to_contract(void **st) {
+  (void)st;
+  assert_int_equal(gh_status_http(GH_ERR_INVALID_REQUEST), 400);
+  assert_string_equal(gh_status_code(GH_ERR_INVALID_REQUEST), "invalid_request");
+  assert_int_equal(gh_status_http(GH_ERR_TOKEN_EXPIRED), 401);
+  assert_string_equal(gh_status_code(GH_ERR_TOKEN_EXPIRED), "token_expired");
+  assert_string_equal(gh_status_code(GH_ERR_ORG_MISMATCH), "org_mismatch");
+  assert_int_equal(gh_status_http(GH_ERR_HEADERS_TOO_LARGE), 431);
+  assert_string_equal(gh_status_code(GH_ERR_RATE_LIMITED), "rate_limit_exceeded");
+  /* Internal causes never leak: they map onto the contract's 500/503. */
+  assert_int_equal(gh_status_http(GH_ERR_DB), 500);
+  assert_string_equal(gh_status_code(GH_ERR_DB), "internal_error");
+  assert_int_equal(gh_status_http(GH_ERR_BUSY), 503);
+  assert_string_equal(gh_status_code(GH_ERR_DB_DOWN), "unavailable");
+  for (int s = GH_ERR_INVALID_REQUEST; s < GH_STATUS_COUNT; s++) {
+    assert_non_null(gh_status_code((gh_status)s));
+    assert_true(gh_status_http((gh_status)s) >= 400);
+  }
+  assert_null(gh_status_code(GH_OK));
+}
+
+static void ids_have_prefix_and_base62(void **st) {
+  (void)st;
+  char a[GH_ID_MAX], b[GH_ID_MAX];
+  gh_id_new(a, "org_");
+  gh_id_new(b, "org_");
+  assert_int_equal(strlen(a), 4 + GH_ID_RANDOM_CHARS);
+  assert_true(gh_id_valid(a, "org_"));
+  assert_false(gh_id_valid(a, "usr_"));
+  assert_string_not_equal(a, b);
+  assert_false(gh_id_valid("org_", "org_"));
+  assert_false(gh_id_valid("org_abc'--", "org_"));
+  assert_false(gh_id_valid("org_abc def", "org_"));
+  char tok[GH_TOKEN_MAX];
+  gh_token_new(tok);
+  assert_int_equal(strlen(tok), 43);
+  for (const char *c = tok; *c; c++)
+    assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *c));
+}
+
+static void email_and_names(void **st) {
+  (void)st;
+  assert_true(gh_text_is_email("a@b.co"));
+  assert_true(gh_text_is_email("first.last+tag@sub.example.org"));
+  assert_false(gh_text_is_email("a@b"));
+  assert_false(gh_text_is_email("@b.co"));
+  assert_false(gh_text_is_email("a@@b.co"));
+  assert_false(gh_text_is_email("a b@c.co"));
+  assert_false(gh_text_is_email("' OR 1=1 --"));
+  assert_true(gh_text_is_name("Acme Inc.", 200));
+  assert_false(gh_text_is_name("", 200));
+  assert_false(gh_text_is_name("tab\there", 200));
+  assert_false(gh_text_is_name("abc", 2));
+  char out[16];
+  gh_text_log_safe("/v1/\x01\xff%", out, sizeof out);
+  assert_string_equal(out, "/v1/%01%FF%25");
+  gh_text_log_safe("/a-very-long-path", out, 8);
+  assert_true(strlen(out) < 8);
+  char low[16];
+  gh_text_lower("MiXeD@X.CO", low, sizeof low);
+  assert_string_equal(low, "mixed@x.co");
+}
+
+static void listen_and_rate_settings(void **st) {
+  (void)st;
+  char *host = NULL;
+  int port = -1;
+  assert_int_equal(gh_config_parse_listen("127.0.0.1:8080", &host, &port), 0);
+  assert_string_equal(host, "127.0.0.1");
+  assert_int_equal(port, 8080);
+  free(host);
+  assert_int_equal(gh_config_parse_listen("[::1]:0", &host, &port), 0);
+  assert_string_equal(host, "::1");
+  assert_int_equal(port, 0);
+  free(host);
+  assert_int_not_equal(gh_config_parse_listen("localhost", &host, &port), 0);
+  assert_int_not_equal(gh_config_parse_listen("h:70000", &host, &port), 0);
+  assert_int_not_equal(gh_config_parse_listen(":80", &host, &port), 0);
+  gh_config c;
+  memset(&c, 0, sizeof c);
+  assert_int_equal(gh_config_parse_rate_limits("key=5/10,session=2/4", &c), 0);
+  assert_int_equal(c.key_rate, 5);
+  assert_int_equal(c.key_burst, 10);
+  assert_int_equal(c.session_rate, 2);
+  assert_int_equal(c.session_burst, 4);
+  assert_false(c.rate_limits_off);
+  assert_int_equal(gh_config_parse_rate_limits("off", &c), 0);
+  assert_true(c.rate_limits_off);
+  assert_int_not_equal(gh_config_parse_rate_limits("key=0/10", &c), 0);
+  assert_int_not_equal(gh_config_parse_rate_limits("bogus=1/1", &c), 0);
+  assert_int_not_equal(gh_config_parse_rate_limits("key=1", &c), 0);
+}
+
+static const gh_field fields[] = {
+    {"email", GH_F_STRING, true, false},
+    {"n", GH_F_INT, false, false},
+    {"data", GH_F_OBJECT, false, true},
+    {0},
+};
+
+static gh_status parse(const char *body, char *param) {
+  json_t *v = NULL;
+  char msg[128];
+  gh_status s = gh_body_parse(body, strlen(body), fields, &v, param, 64, msg, sizeof msg);
+  json_decref(v);
+  return s;
+}
+
+static void json_body_rules(void **st) {
+  (void)st;
+  char param[64];
+  assert_int_equal(parse("{\"email\":\"a@b.co\"}", param), GH_OK);
+  assert_int_equal(parse("{\"email\":\"a@b.co\",\"data\":null}", param), GH_OK);
+  assert_int_equal(parse("{\"email\":\"a@b.co\",\"n\":\"1\"}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "n");
+  assert_int_equal(parse("{\"email\":\"a@b.co\",\"expires_att\":1}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "expires_att");
+  assert_int_equal(parse("{}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "email");
+  assert_int_equal(parse("[]", param), GH_ERR_INVALID_REQUEST);
+  assert_int_equal(parse("{\"email\":", param), GH_ERR_INVALID_REQUEST);
+  assert_int_equal(parse("{\"email\":\"a\\u0000b\"}", param), GH_ERR_INVALID_REQUEST);
+  assert_int_equal(parse("{\"email\":\"\xff\xfe\"}", param), GH_ERR_INVALID_REQUEST);
+  assert_int_equal(parse("{\"email\":\"a\",\"email\":\"b\"}", param), GH_ERR_INVALID_REQUEST);
+  /* Depth: 64 levels allowed, 65 refused, 10 000 refused by the parser. */
+  char deep[400];
+  size_t o = 0;
+  o += (size_t)snprintf(deep + o, sizeof deep - o, "{\"email\":\"a\",\"data\":");
+  for (int i = 0; i < 63; i++)
+    deep[o++] = '[';
+  for (int i = 0; i < 63; i++)
+    deep[o++] = ']';
+  deep[o++] = '}';
+  deep[o] = '\0';
+  assert_int_equal(parse(deep, param), GH_ERR_INVALID_REQUEST); /* 1 + 1 + 63 = 65 levels */
+  o = (size_t)snprintf(deep, sizeof deep, "{\"email\":\"a\",\"data\":");
+  for (int i = 0; i < 62; i++)
+    deep[o++] = '[';
+  for (int i = 0; i < 62; i++)
+    deep[o++] = ']';
+  deep[o++] = '}';
+  deep[o] = '\0';
+  assert_int_equal(parse(deep, param), GH_ERR_INVALID_REQUEST); /* data must be an object */
+  char *huge = malloc(20003);
+  memset(huge, '[', 10000);
+  memset(huge + 10000, ']', 10000);
+  huge[20000] = '\0';
+  assert_int_equal(parse(huge, param), GH_ERR_INVALID_REQUEST);
+  free(huge);
+  assert_true(gh_body_is_json_type("application/json"));
+  assert_true(gh_body_is_json_type("Application/JSON; charset=utf-8"));
+  assert_false(gh_body_is_json_type("application/jsonx"));
+  assert_false(gh_body_is_json_type("text/plain"));
+  assert_false(gh_body_is_json_type(NULL));
+}
+
+static void json_depth(void **st) {
+  (void)st;
+  json_t *v = json_loads("{\"a\":[{\"b\":[]}]}", 0, NULL);
+  assert_int_equal(gh_json_depth(v), 4);
+  json_decref(v);
+}
+
+static void route_matching(void **st) {
+  (void)st;
+  const gh_route *r = NULL;
+  char params[GH_MAX_PATH_PARAMS][GH_ID_MAX * 2];
+  int n = -1;
+  char allow[64];
+  assert_int_equal(gh_routes_find("GET", "/healthz", &r, params, &n, allow, sizeof allow), GH_MATCH_OK);
+  assert_string_equal(r->path, "/healthz");
+  assert_int_equal(gh_routes_find("DELETE", "/healthz", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_METHOD);
+  assert_string_equal(allow, "GET");
+  assert_int_equal(gh_routes_find("GET", "/v1/signup", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_METHOD);
+  assert_string_equal(allow, "POST");
+  assert_int_equal(gh_routes_find("GET", "/healthz/", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("GET", "/nope", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("GET", "", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  /* Every route is well formed: a known method and an absolute path. */
+  for (int i = 0; i < gh_routes_count; i++) {
+    assert_true(gh_routes[i].path[0] == '/');
+    assert_non_null(gh_routes[i].handler);
+    assert_non_null(strstr("GET POST PATCH DELETE PUT", gh_routes[i].method));
+  }
+}
+
+int main(void) {
+  if (sodium_init() < 0) return 1;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(status_maps_to_contract), cmocka_unit_test(ids_have_prefix_and_base62),
+      cmocka_unit_test(email_and_names),         cmocka_unit_test(listen_and_rate_settings),
+      cmocka_unit_test(json_body_rules),         cmocka_unit_test(json_depth),
+      cmocka_unit_test(route_matching),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
