@@ -12,8 +12,12 @@ DEB_PACKAGES=(
   libhiredis-dev libcmocka-dev
   postgresql-15 postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl
-  clang-format nodejs npm xxd
+  clang-format xxd util-linux
 )
+# Node.js may come from elsewhere than Debian (the machine image has its
+# own); only ask apt for it when there is none at all.
+command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
 # Extra packages only the test and benchmark suites use.
 [ "${GATEHOUSE_DEPS_MINIMAL:-}" = 1 ] || DEB_PACKAGES+=(wrk nginx-light redis-server)
 
@@ -41,6 +45,6 @@ if [ -f package.json ]; then
     echo "deps: installing npm packages"
     if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error
     else npm install --no-audit --no-fund --loglevel=error; fi
-    echo "$want" > "$stamp"
+    mkdir -p node_modules && echo "$want" > "$stamp"
   fi
 fi

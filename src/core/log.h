@@ -15,4 +15,11 @@ void gh_log_obj(gh_log_level level, const char *msg, json_t *fields);
 /* printf-style convenience: {"ts","level","msg": formatted text}. */
 void gh_log(gh_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The fast path for the per-request line: fields is a ready JSON fragment
+ * ("\"k\":v,...", no braces) whose strings the caller has made safe. */
+void gh_log_fields(gh_log_level level, const char *msg, const char *fields);
+
+/* Writes every buffered line now (called at shutdown). */
+void gh_log_flush(void);
+
 #endif

@@ -36,7 +36,7 @@ void gh_text_log_safe(const char *s, char *out, size_t size) {
   static const char hex[] = "0123456789ABCDEF";
   size_t o = 0;
   for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && o + 4 < size; p++) {
-    if (*p >= 0x20 && *p < 0x7f && *p != '%') {
+    if (*p >= 0x20 && *p < 0x7f && *p != '%' && *p != '"' && *p != '\\') {
       out[o++] = (char)*p;
     } else {
       out[o++] = '%';

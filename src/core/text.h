@@ -13,6 +13,7 @@ int gh_text_is_name(const char *s, size_t max);
 void gh_text_lower(const char *s, char *out, size_t size);
 
 /* Copies s into out for a log line: printable ASCII kept, every other byte
+ * (and '%', '"', '\\', so the result is also a valid JSON string body)
  * written as %XX, cut to fit. Never fails, so a hostile path cannot make a
  * log line disappear. */
 void gh_text_log_safe(const char *s, char *out, size_t size);

@@ -61,6 +61,14 @@ void gh_db_shutdown(void) {
   free_params();
 }
 
+bool gh_db_can_connect(void) {
+  if (!kw) return false;
+  PGconn *c = PQconnectdbParams((const char *const *)kw, (const char *const *)val, 0);
+  bool ok = c && PQstatus(c) == CONNECTION_OK;
+  PQfinish(c);
+  return ok;
+}
+
 PGconn *gh_db_conn(void) {
   pthread_once(&key_once, make_key);
   PGconn *c = pthread_getspecific(conn_key);

@@ -33,6 +33,10 @@ typedef struct {
 gh_status gh_db_init(const char *const *keywords, const char *const *values);
 void gh_db_shutdown(void);
 
+/* True if a fresh connection with the runtime parameters succeeds (quiet;
+ * the connection is closed again). */
+bool gh_db_can_connect(void);
+
 /* The calling thread's connection, (re)connected as needed; NULL when the
  * database is unreachable. Borrowed: do not PQfinish it. */
 PGconn *gh_db_conn(void);

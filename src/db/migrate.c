@@ -41,8 +41,13 @@ static char *query_value(PGconn *c, const char *sql, const char *param) {
   return v;
 }
 
+/* Sets the runtime role's password, sent already SCRAM-hashed so the
+ * plaintext never reaches the server (or its statement log). */
 static gh_status set_password(PGconn *c, const char *pw) {
-  char *lit = PQescapeLiteral(c, pw, strlen(pw));
+  char *verifier = PQencryptPasswordConn(c, pw, "gatehouse_app", "scram-sha-256");
+  if (!verifier) return GH_ERR_NOMEM;
+  char *lit = PQescapeLiteral(c, verifier, strlen(verifier));
+  PQfreemem(verifier);
   if (!lit) return GH_ERR_NOMEM;
   size_t n = strlen(lit) + 64;
   char *sql = malloc(n);
@@ -52,7 +57,6 @@ static gh_status set_password(PGconn *c, const char *pw) {
   }
   snprintf(sql, n, "ALTER ROLE gatehouse_app PASSWORD %s", lit);
   gh_status s = exec_sql(c, sql, "setting the runtime role's password", 0);
-  memset(sql, 0, n);
   free(sql);
   PQfreemem(lit);
   return s;
@@ -61,12 +65,18 @@ static gh_status set_password(PGconn *c, const char *pw) {
 static gh_status install_context(PGconn *c, const char *want, char *impl, size_t impl_size) {
   char *have = query_value(c, "SELECT value FROM gh_meta.settings WHERE key = 'rls_context'", NULL);
   if (have) {
+    /* Chosen once per database; the file is idempotent and is run again so
+     * that ownership and grants are re-asserted (e.g. after a restore). */
     if (strcmp(want, "auto") && strcmp(want, have))
       gh_log(GH_LOG_WARN, "migrate: GATEHOUSE_RLS_CONTEXT=%s, but this database already uses %s; keeping %s", want,
              have, have);
+    char path[64];
+    snprintf(path, sizeof path, "sql/context/%s.sql", have);
+    const char *sql = find_file(path);
+    gh_status s = sql ? exec_sql(c, sql, path, 0) : GH_ERR_INTERNAL;
     snprintf(impl, impl_size, "%s", have);
     free(have);
-    return GH_OK;
+    return s;
   }
   const char *order[2] = {"extension", "sealed"};
   int from = !strcmp(want, "sealed") ? 1 : 0, to = !strcmp(want, "extension") ? 0 : 1;

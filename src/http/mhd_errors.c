@@ -72,8 +72,10 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status
   enum MHD_Result ret = real(c, status, json);
   MHD_destroy_response(json);
   gh_metrics_request((int)status, 0);
+  /* The same fields as every request line; method and path are unknown
+   * when the request line itself was refused. */
   gh_log_obj(GH_LOG_INFO, "request",
-             json_pack("{s:s, s:i, s:s, s:s}", "request_id", id, "status", (int)status, "error", code, "source",
-                       "libmicrohttpd"));
+             json_pack("{s:s, s:n, s:n, s:i, s:s, s:s}", "request_id", id, "method", "path", "status", (int)status,
+                       "error", code, "source", "libmicrohttpd"));
   return ret;
 }

@@ -54,6 +54,7 @@ struct gh_req {
   char method[16];
   char *path; /* owned, decoded path without the query */
   size_t request_line_len;
+  bool http11; /* HTTP/1.1 (Host is then mandatory) */
   const gh_route *route;
   char params[GH_MAX_PATH_PARAMS][GH_ID_MAX * 2];
   int nparams;

@@ -4,8 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useServer, expectError, expectRequestId, expectJson, expectNo5xx, expectUniqueRequestIds,
-  uniqueEmail, PASSWORD, MiB,
+  uniqueEmail, PASSWORD, MiB, expectEveryResponseLogged, REQUEST_ID_RE,
 } from './harness.mjs';
+import http from 'node:http';
 
 const ctx = useServer();
 const S = () => ctx.srv;
@@ -42,6 +43,23 @@ describe('error body contract', () => {
     const b = await S().get('/healthz', { headers: { 'Request-Id': 'req_clientchosen1' } });
     assert.notEqual(expectRequestId(a), expectRequestId(b));
   });
+});
+
+test('keep-alive: two requests on one connection get distinct Request-Ids', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () => new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: S().port, path: '/healthz', agent }, (res) => {
+      res.resume(); res.on('end', () => resolve({ id: res.headers['request-id'], reused: req.reusedSocket, status: res.statusCode }));
+    });
+    req.on('error', reject);
+  });
+  try {
+    const a = await get(); const b = await get();
+    assert.equal(a.status, 200); assert.equal(b.status, 200);
+    assert.equal(b.reused, true, 'server closed a keep-alive connection after one request');
+    assert.match(a.id, REQUEST_ID_RE); assert.match(b.id, REQUEST_ID_RE);
+    assert.notEqual(a.id, b.id);
+  } finally { agent.destroy(); }
 });
 
 describe('Request-Id on every response', () => {
@@ -211,4 +229,5 @@ describe('global', () => {
     expectNo5xx(S());
     expectUniqueRequestIds(S());
   });
+  test('every response has a request log line with the same id, status, method and path', () => expectEveryResponseLogged(S()));
 });

@@ -68,6 +68,15 @@ test('a 404 is counted under a status-code label (code= or status=)', async () =
   assert.match(text, /^gatehouse_http_requests_total\{[^}]*(code|status)="404"[^}]*\} [1-9]/m);
 });
 
+test('errors raised by the HTTP layer (431) are counted too', async () => {
+  const before = sum((await S().get('/metrics')).text, 'gatehouse_http_requests_total');
+  const big = await S().get('/healthz', { headers: { 'X-Big': 'a'.repeat(40 * 1024) } });
+  assert.equal(big.status, 431);
+  await new Promise((r) => setTimeout(r, 100));
+  const after = sum((await S().get('/metrics')).text, 'gatehouse_http_requests_total');
+  assert.ok(after >= before + 2, `counter went from ${before} to ${after} (431 and /metrics not both counted)`);
+});
+
 test('the metrics do not expose unbounded path labels (unknown paths are not labelled verbatim)', async () => {
   await S().get('/v1/zzz-unique-path-marker');
   const text = (await S().get('/metrics')).text;

@@ -140,6 +140,14 @@ describe('sign-up', () => {
     expectJson(s, 201);
   });
 
+  test('a Unicode org name round-trips verbatim', async () => {
+    const name = 'Ünïcødé 🚀 组织 "quoted" \\ back';
+    const s = await signup(S(), { org_name: name });
+    assert.equal(expectJson(s.res, 201).org.name, name);
+    const o = await S().get('/v1/org', { cookies: { gh_session: s.cookies.gh_session.value } });
+    assert.equal(expectJson(o, 200).name, name);
+  });
+
   test('each sign-up creates its own org', async () => {
     const s = await signup(S());
     const b = expectJson(s.res, 201);
@@ -161,6 +169,11 @@ describe('login', () => {
     assert.notEqual(c.gh_session.value, alice.session, 'login issues a new token');
     const o = await S().get('/v1/org', { cookies: { gh_session: c.gh_session.value } });
     assert.equal(expectJson(o, 200).id, alice.body.org.id);
+  });
+
+  test('a new login does not end the earlier session', async () => {
+    const r = await S().get('/v1/org', { cookies: { gh_session: alice.session } });
+    assert.equal(expectJson(r, 200).id, alice.body.org.id);
   });
 
   test('email matching is case-insensitive', async () => {
@@ -276,8 +289,10 @@ describe('graceful stop', () => {
   test('SIGTERM during a login: the login completes normally and the process exits 0', async () => {
     const srv = await ctx.another({});
     const port = srv.port;
-    const inflight = srv.post('/v1/auth/login', { email: alice.email, password: PASSWORD });
+    let answeredAt = 0;
+    const inflight = srv.post('/v1/auth/login', { email: alice.email, password: PASSWORD }).then((r) => { answeredAt = Date.now(); return r; });
     await new Promise((r) => setTimeout(r, 15)); // request written and being hashed (Argon2id ~50-100 ms)
+    assert.equal(answeredAt, 0, 'login answered before SIGTERM: the test did not catch it in flight');
     srv.proc.kill('SIGTERM');
     const res = await inflight;
     const b = expectJson(res, 200);
@@ -291,6 +306,23 @@ describe('graceful stop', () => {
       const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(); });
       s.on('error', reject);
     }));
+  });
+});
+
+describe('graceful stop with an idle keep-alive connection', () => {
+  test('an idle keep-alive client does not keep the process from exiting 0 within 10 s', async () => {
+    const srv = await ctx.another({});
+    const sock = net.connect(srv.port, '127.0.0.1');
+    sock.on('error', () => {});
+    await new Promise((resolve) => sock.once('connect', resolve));
+    const got = new Promise((resolve) => sock.once('data', resolve));
+    sock.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`);
+    assert.match((await got).toString('latin1'), /^HTTP\/1\.1 200/);
+    srv.proc.kill('SIGTERM');
+    const exit = await Promise.race([srv.exit, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
+    sock.destroy();
+    assert.notEqual(exit, 'timeout', 'still running 10 s after SIGTERM with an idle keep-alive connection open');
+    assert.deepEqual(exit, { code: 0, signal: null });
   });
 });
 

@@ -53,8 +53,10 @@ export function psql(sql, db) {
   return r.stdout.trim();
 }
 
-/** A fresh database gh_<random> plus a fresh state dir shared by every
- *  server / CLI invocation that uses that database (one "deployment"). */
+/** A fresh database gh_<random>. The state dir (pepper, runtime-role
+ *  password) is one per cluster: database roles are cluster-wide, so every
+ *  server on the cluster must agree on gatehouse_app's password, as the
+ *  nodes of one deployment do. */
 export function freshDatabase() {
   const base = ensureCluster();
   const name = 'gh_' + randomBytes(6).toString('hex');
@@ -62,13 +64,13 @@ export function freshDatabase() {
   psql(`CREATE DATABASE ${name}`);
   const url = base.replace(/\/gatehouse\?/, `/${name}?`);
   assert.notEqual(url, base, `unexpected URL shape from pg.sh url: ${base}`);
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-e2e-state-'));
+  const stateDir = path.join(ROOT, PG_DIR + '-state');
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   return {
     name, url, stateDir,
     drop() {
       if (process.env.GATEHOUSE_E2E_KEEP === '1') return;
       try { psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* best effort */ }
-      fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
@@ -373,7 +375,7 @@ export function expectJsonType(res) {
 /** Assert the exact error contract. opts.param: expected param (string), or
  *  null for "must be absent"; undefined = not checked. Returns the body. */
 export function expectError(res, status, code, opts = {}) {
-  const ctx = `${res.status} ${res.text.slice(0, 300)}`;
+  const ctx = `${res.status} body=${JSON.stringify(res.text.slice(0, 300))}`;
   assert.equal(res.status, status, `status; body: ${ctx}`);
   expectJsonType(res);
   const id = expectRequestId(res);
@@ -430,6 +432,23 @@ export function expectNo5xx(srv) {
   assert.deepEqual(bad, [], 'responses with status >= 500');
   const badLogs = srv.logs.filter((o) => o.msg === 'request' && Number(o.status) >= 500);
   assert.deepEqual(badLogs, [], 'request log lines with status >= 500');
+}
+
+/** Every response seen has a request log line with its Request-Id, status,
+ *  method and path (waits briefly for lines written after the response). */
+export async function expectEveryResponseLogged(srv) {
+  await new Promise((r) => setTimeout(r, 200));
+  const byId = new Map(srv.logs.filter((o) => o.msg === 'request').map((o) => [o.request_id, o]));
+  const missing = srv.responses.filter((r) => !byId.has(r.requestId));
+  assert.deepEqual(missing, [], 'responses without a request log line');
+  const wrong = srv.responses.filter((r) => Number(byId.get(r.requestId).status) !== r.status)
+    .map((r) => ({ ...r, logged: byId.get(r.requestId).status }));
+  assert.deepEqual(wrong, [], 'request log status differs from the response status');
+  // method/path may be null when the request line could not be parsed, but
+  // the fields are part of every request log line.
+  const incomplete = srv.responses.map((r) => byId.get(r.requestId))
+    .filter((o) => !('method' in o) || !('path' in o));
+  assert.deepEqual(incomplete, [], 'request log lines without the method/path fields');
 }
 
 /** Every response seen had a distinct Request-Id. */

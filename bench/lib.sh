@@ -1,0 +1,82 @@
+# bench/lib.sh: shared pieces of the benchmark scripts (sourced).
+# Starts what a benchmark needs on loopback and measures with wrk; every
+# figure is reported next to a baseline measured in the same invocation.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_TMP=$(mktemp -d /tmp/gh-bench.XXXXXX)
+chmod 755 "$BENCH_TMP"
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+PIDS=()
+
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -f "$BENCH_TMP/nginx.pid" ] && kill "$(cat "$BENCH_TMP/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$BENCH_TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# start_gatehouse VAR: starts build/gatehouse on a throwaway cluster; sets
+# GH_PORT and GH_URL.
+start_gatehouse() {
+  export GATEHOUSE_PG_DIR="$ROOT/var/bench-pg" GATEHOUSE_PG_FAST=1
+  "$ROOT/scripts/pg.sh" start >/dev/null
+  GH_DB_URL=$("$ROOT/scripts/pg.sh" url)
+  GH_PORT=$(free_port)
+  DATABASE_URL="$GH_DB_URL" GATEHOUSE_LISTEN="127.0.0.1:$GH_PORT" GATEHOUSE_STATE_DIR="$BENCH_TMP/state" \
+    GATEHOUSE_RATE_LIMITS=off "$ROOT/build/gatehouse" serve 2>"$BENCH_TMP/gatehouse.log" &
+  PIDS+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GH_PORT/healthz" >/dev/null && break; sleep 0.1; done
+  GH_URL="http://127.0.0.1:$GH_PORT"
+}
+
+# start_nginx: nginx returning a fixed tiny JSON body with keep-alive; sets
+# NGINX_URL.
+start_nginx() {
+  local port; port=$(free_port)
+  cat > "$BENCH_TMP/nginx.conf" <<NGX
+worker_processes auto;
+pid $BENCH_TMP/nginx.pid;
+error_log $BENCH_TMP/nginx-error.log;
+daemon on;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $BENCH_TMP/ngx-body;
+  proxy_temp_path $BENCH_TMP/ngx-proxy;
+  fastcgi_temp_path $BENCH_TMP/ngx-fcgi;
+  uwsgi_temp_path $BENCH_TMP/ngx-uwsgi;
+  scgi_temp_path $BENCH_TMP/ngx-scgi;
+  server {
+    listen 127.0.0.1:$port;
+    location / { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+}
+NGX
+  nginx -c "$BENCH_TMP/nginx.conf" -e "$BENCH_TMP/nginx-error.log"
+  NGINX_URL="http://127.0.0.1:$port"
+  for _ in $(seq 50); do curl -sf "$NGINX_URL/" >/dev/null && break; sleep 0.1; done
+}
+
+# run_wrk NAME URL [wrk args...]: prints "NAME rps p99_ms non2xx" and stores
+# RPS_<NAME>. Only 2xx answers count: non-2xx are subtracted.
+run_wrk() {
+  local name=$1 url=$2; shift 2
+  local out
+  out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
+  local total rps p99 non2xx secs
+  total=$(echo "$out" | awk '/requests in/ {print $1}')
+  secs=$(echo "$out" | awk '/requests in/ {gsub("s,","",$4); print $4}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  non2xx=${non2xx:-0}
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  rps=$(python3 -c "print(round(($total-$non2xx)/$secs))")
+  printf '%-28s %10s req/s  p99 %-8s non-2xx %s\n' "$name" "$rps" "$p99" "$non2xx"
+  eval "RPS_$name=$rps"
+}
+
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
