@@ -6,9 +6,23 @@
 
 static const char B62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/* One randombytes_uniform() per character would be one getrandom(2) call
+ * each (twenty per request id), so random bytes are drawn in blocks per
+ * thread and mapped without bias: bytes >= 248 (= 4 x 62) are skipped. Used
+ * bytes are wiped from the block. */
 void gh_rand_base62(char *out, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    out[i] = B62[randombytes_uniform(62)];
+  static __thread unsigned char block[512];
+  static __thread size_t left;
+  size_t i = 0;
+  while (i < n) {
+    if (!left) {
+      randombytes_buf(block, sizeof block);
+      left = sizeof block;
+    }
+    unsigned char b = block[--left];
+    block[left] = 0;
+    if (b < 248) out[i++] = B62[b % 62];
+  }
 }
 
 void gh_id_new(char out[GH_ID_MAX], const char *prefix) {

@@ -71,6 +71,10 @@ describe('request line and headers (414, 431)', () => {
     const r = await S().get('/healthz?x=' + 'a'.repeat(7000));
     assert.equal(r.status, 200, r.text);
   });
+  test('the largest legal head (8 000-byte request line, 31 KiB of headers) is served', async () => {
+    const r = await S().get('/healthz?q=' + 'b'.repeat(7900), { headers: { 'X-Big': 'a'.repeat(31 * 1024) } });
+    assert.equal(r.status, 200, r.text);
+  });
   test('one 33 KiB header is 431 headers_too_large', async () => {
     expectError(await S().get('/healthz', { headers: { 'X-Big': 'a'.repeat(33 * 1024) } }), 431, 'headers_too_large');
   });
