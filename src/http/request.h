@@ -33,6 +33,10 @@ typedef struct {
 
 /* Accepted credential kinds of a route. */
 enum { GH_AUTH_OPEN = 0, GH_AUTH_KEY = 1, GH_AUTH_SESSION = 2, GH_AUTH_ANY = 3 };
+/* Sensitive operations (api.md): a session of an org admin that
+ * re-authenticated recently; or, for one's own password, any session that
+ * did. An API key, even with scope admin, is refused (403 forbidden). */
+enum { GH_SENSITIVE_NO = 0, GH_SENSITIVE_ADMIN = 1, GH_SENSITIVE_SELF = 2 };
 
 typedef struct {
   const char *method;
@@ -40,8 +44,9 @@ typedef struct {
   gh_handler handler;
   unsigned auth;        /* GH_AUTH_*: who may call; OPEN skips credentials */
   uint32_t scope;       /* scope bit required (0: any credential) */
-  bool sensitive;       /* admin session + recent re-authentication */
+  int sensitive;        /* GH_SENSITIVE_*: re-authentication required */
   const gh_field *body; /* accepted JSON fields (NULL: no body fields) */
+  bool org_path;        /* also reachable as /v1/orgs/{org_id}/... */
 } gh_route;
 
 #define GH_MAX_PATH_PARAMS 4

@@ -1,10 +1,12 @@
 /* routes.c: the route table and its matcher (see routes.h).
  *
  * Order of checks (api.md): the dispatcher in server.c applies, for the row
- * found here, credentials (auth), the org in the URL, the scope or role,
- * re-authentication for `sensitive` rows, then the body schema, and only
- * then calls the handler. A row with auth GH_AUTH_OPEN skips the
- * credential steps. */
+ * found here, credentials (auth), the org in the URL, the credential kind
+ * and scope (a session's role gives its scopes: admin all, member every
+ * resource scope), re-authentication for `sensitive` rows, then the body
+ * schema, and only then calls the handler. A row with auth GH_AUTH_OPEN
+ * skips the credential steps. Rows with org_path are also reachable under
+ * /v1/orgs/{org_id}, where another org's id is 403 org_mismatch. */
 #include "http/routes.h"
 
 #include <stdio.h>
@@ -12,15 +14,24 @@
 
 #include "api/api.h"
 
+/* clang-format off */
 const gh_route gh_routes[] = {
-    /* method, path, handler, auth, scope, sensitive, body */
-    {"GET", "/healthz", gh_api_healthz, GH_AUTH_OPEN, 0, false, NULL},
-    {"GET", "/readyz", gh_api_readyz, GH_AUTH_OPEN, 0, false, NULL},
-    {"GET", "/metrics", gh_api_metrics, GH_AUTH_OPEN, 0, false, NULL},
-    {"POST", "/v1/signup", gh_api_signup, GH_AUTH_OPEN, 0, false, gh_api_signup_body},
-    {"POST", "/v1/auth/login", gh_api_login, GH_AUTH_OPEN, 0, false, gh_api_login_body},
-    {"GET", "/v1/org", gh_api_org_get, GH_AUTH_ANY, 0, false, NULL},
+    /* Operations: open. */
+    {.method = "GET", .path = "/healthz", .handler = gh_api_healthz},
+    {.method = "GET", .path = "/readyz", .handler = gh_api_readyz},
+    {.method = "GET", .path = "/metrics", .handler = gh_api_metrics},
+
+    /* Identities: open routes that create sessions. */
+    {.method = "POST", .path = "/v1/signup", .handler = gh_api_signup, .body = gh_api_signup_body},
+    {.method = "POST", .path = "/v1/auth/login", .handler = gh_api_login, .body = gh_api_login_body},
+
+    /* The caller's organization. */
+    {.method = "GET", .path = "/v1/org", .handler = gh_api_org_get, .auth = GH_AUTH_ANY},
+
+    /* ---- resources (begin) */
+    /* ---- resources (end) */
 };
+/* clang-format on */
 const int gh_routes_count = sizeof gh_routes / sizeof *gh_routes;
 
 /* Matches one pattern; fills params on success. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "auth/authn.h"
+#include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -270,17 +271,48 @@ static gh_status check_head(gh_req *r) {
 }
 
 /* Credential kind, scope and role (the 403 forbidden step). */
+/* Credential kind, scope or role (403 forbidden), then re-authentication
+ * for sensitive operations (403 reauthentication_required). */
 static gh_status check_authz(gh_req *r) {
   const gh_route *rt = r->route;
   const gh_principal *p = &r->principal;
   if (!(rt->auth & (unsigned)p->kind)) return GH_ERR_FORBIDDEN;
   if (rt->scope && !(p->scopes & rt->scope)) return GH_ERR_FORBIDDEN;
+  if (rt->sensitive) {
+    if (p->kind != GH_CRED_SESSION) return GH_ERR_FORBIDDEN;
+    if (rt->sensitive == GH_SENSITIVE_ADMIN && strcmp(p->role, "admin")) return GH_ERR_FORBIDDEN;
+    if (gh_now() - p->reauthenticated_at > gh_cfg->reauth_window_seconds) return GH_ERR_REAUTH_REQUIRED;
+  }
   return GH_OK;
 }
 
+/* /v1/orgs/{org_id}/rest → "/v1/rest" (owned) and the org id; NULL if the
+ * path has no such prefix. */
+static char *split_org_path(const char *path, char *org, size_t org_size) {
+  static const char pre[] = "/v1/orgs/";
+  if (strncmp(path, pre, sizeof pre - 1)) return NULL;
+  const char *id = path + sizeof pre - 1, *rest = strchr(id, '/');
+  if (!rest || rest == id || (size_t)(rest - id) >= org_size) return NULL;
+  memcpy(org, id, (size_t)(rest - id));
+  org[rest - id] = '\0';
+  size_t n = strlen(rest);
+  char *out = malloc(n + 4);
+  if (out) {
+    memcpy(out, "/v1", 3);
+    memcpy(out + 3, rest, n + 1);
+  }
+  return out;
+}
+
 static gh_status dispatch(gh_req *r) {
-  char allow[64];
-  switch (gh_routes_find(r->method, r->path, &r->route, r->params, &r->nparams, allow, sizeof allow)) {
+  char allow[64], url_org[GH_ID_MAX * 2] = "";
+  char *inner = split_org_path(r->path, url_org, sizeof url_org);
+  gh_match m = gh_routes_find(r->method, inner ? inner : r->path, &r->route, r->params, &r->nparams, allow,
+                              sizeof allow);
+  bool org_url = inner != NULL;
+  free(inner);
+  if (org_url && m == GH_MATCH_OK && !r->route->org_path) m = GH_MATCH_NO_PATH;
+  switch (m) {
   case GH_MATCH_NO_PATH: return GH_ERR_NOT_FOUND;
   case GH_MATCH_NO_METHOD: gh_req_add_header(r, "Allow", allow); return GH_ERR_METHOD_NOT_ALLOWED;
   case GH_MATCH_OK: break;
@@ -288,6 +320,8 @@ static gh_status dispatch(gh_req *r) {
   gh_status s;
   if (r->route->auth != GH_AUTH_OPEN) {
     if ((s = gh_authn_request(r))) return s;
+    /* Any org id in the URL other than the caller's, existing or not. */
+    if (org_url && strcmp(url_org, r->principal.org_id)) return GH_ERR_ORG_MISMATCH;
     if ((s = check_authz(r))) return s;
   }
   if (r->body_len) {

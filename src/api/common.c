@@ -1,0 +1,67 @@
+/* common.c: see common.h. */
+#include "api/common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "db/db.h"
+
+gh_status gh_api_list_params(gh_req *r, const char *prefix, int *limit, const char **starting_after) {
+  *limit = GH_LIST_DEFAULT;
+  *starting_after = NULL;
+  const char *l = gh_req_query(r, "limit");
+  if (l) {
+    char *end;
+    errno = 0;
+    long v = strtol(l, &end, 10);
+    if (!*l || *end || errno || v < 1 || v > GH_LIST_MAX)
+      return gh_req_error(r, GH_ERR_INVALID_REQUEST, "limit", "limit must be an integer from 1 to 100.");
+    *limit = (int)v;
+  }
+  const char *sa = gh_req_query(r, "starting_after");
+  if (sa) {
+    if (!gh_id_valid(sa, prefix)) return gh_api_bad_cursor(r);
+    *starting_after = sa;
+  }
+  return GH_OK;
+}
+
+gh_status gh_api_bad_cursor(gh_req *r) {
+  return gh_req_error(r, GH_ERR_INVALID_REQUEST, "starting_after", "starting_after is not an object of this list.");
+}
+
+json_t *gh_api_list(json_t *items, int limit) {
+  int more = json_array_size(items) > (size_t)limit;
+  if (more) json_array_remove(items, (size_t)limit);
+  return json_pack("{s:s, s:o, s:b}", "object", "list", "data", items, "has_more", more);
+}
+
+gh_status gh_api_missing(gh_req *r, const char *id) {
+  static const char *const prefixes[] = {"org_", "usr_", "inv_", "ses_", "key_", "app_",
+                                         "rev_", "cmp_", "lead_", "ctr_", "cex_"};
+  int known = 0;
+  for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+    if (gh_id_valid(id, prefixes[i])) known = 1;
+  if (!known) return GH_ERR_NOT_FOUND;
+  const char *vals[1] = {id};
+  gh_db_stmt q = {"SELECT org_id FROM gh.object_owner($1)", 1, vals, NULL};
+  PGresult *res;
+  gh_status s = gh_db_exec(&q, &res);
+  if (s) return s;
+  int other = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), r->principal.org_id) != 0;
+  PQclear(res);
+  return other ? GH_ERR_ORG_MISMATCH : GH_ERR_NOT_FOUND;
+}
+
+json_t *gh_api_json_col(const PGresult *res, int row, int col) {
+  if (PQgetisnull(res, row, col)) return json_null();
+  json_t *v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+  return v ? v : json_null();
+}
+
+json_t *gh_api_text_col(const PGresult *res, int row, int col) {
+  if (PQgetisnull(res, row, col)) return json_null();
+  return json_string(PQgetvalue(res, row, col));
+}
