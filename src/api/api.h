@@ -18,4 +18,17 @@ extern const gh_field gh_api_login_body[];
 /* org.c: the caller's organization */
 gh_status gh_api_org_get(gh_req *r);
 
+/* me.c: who am I; the gateway check */
+gh_status gh_api_me(gh_req *r);
+gh_status gh_api_auth_check(gh_req *r);
+
+/* keys.c: API key management */
+gh_status gh_api_key_create(gh_req *r);
+gh_status gh_api_key_list(gh_req *r);
+gh_status gh_api_key_get(gh_req *r);
+gh_status gh_api_key_revoke(gh_req *r);
+gh_status gh_api_key_rotate(gh_req *r);
+extern const gh_field gh_api_key_create_body[];
+extern const gh_field gh_api_key_rotate_body[];
+
 #endif

@@ -16,4 +16,7 @@ gh_status gh_authn_request(gh_req *r);
  * token itself is the proof). Fills p on GH_OK. */
 gh_status gh_authn_session_hash(const unsigned char hash[32], gh_principal *p);
 
+/* Space-separated scope names → effective bits (admin implies all). */
+uint32_t gh_authn_scope_bits(const char *list);
+
 #endif

@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "auth/keycache.h"
 #include "auth/password.h"
 #include "cli/cli.h"
 #include "cli/setup.h"
 #include "core/log.h"
+#include "db/listen.h"
 #include "http/server.h"
 
 #define DRAIN_SECONDS 30
@@ -27,10 +29,13 @@ int gh_cli_serve(int argc, char **argv) {
   gh_setup su;
   gh_status s = gh_setup_start(&su);
   gh_server *srv = NULL;
+  gh_listen_on("key", gh_keycache_drop_id, gh_keycache_flush);
+  if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
   if (!s) srv = gh_server_new(&su.cfg, &s);
   if (s) {
     gh_log(GH_LOG_ERROR, "gatehouse serve: start-up failed");
+    gh_listen_stop();
     gh_password_shutdown();
     gh_setup_stop(&su);
     return 1;
@@ -49,7 +54,9 @@ int gh_cli_serve(int argc, char **argv) {
   sigwait(&stop, &sig);
   gh_log_obj(GH_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
   gh_server_free(srv, DRAIN_SECONDS);
+  gh_listen_stop();
   gh_password_shutdown();
+  gh_keycache_reset();
   gh_setup_stop(&su);
   gh_log(GH_LOG_INFO, "stopped");
   return 0;

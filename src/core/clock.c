@@ -1,6 +1,9 @@
 /* clock.c: see clock.h. */
 #include "core/clock.h"
 
+#include <ctype.h>
+#include <string.h>
+
 int64_t gh_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -18,4 +21,48 @@ void gh_rfc3339(int64_t epoch, char out[32]) {
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Reads exactly n digits. */
+static int digits(const char **p, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++, (*p)++) {
+    if (!isdigit((unsigned char)**p)) return -1;
+    v = v * 10 + (**p - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+int gh_rfc3339_parse(const char *s, int64_t *epoch) {
+  static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+  const char *p = s;
+  if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d)) return -1;
+  if ((*p != 'T' && *p != 't') || (p++, digits(&p, 2, &h)) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+      digits(&p, 2, &sec))
+    return -1;
+  if (*p == '.') {
+    p++;
+    if (!isdigit((unsigned char)*p)) return -1;
+    while (isdigit((unsigned char)*p))
+      p++;
+  }
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    sign = *p++ == '+' ? 1 : -1;
+    if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59) return -1;
+  } else {
+    return -1;
+  }
+  if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60) return -1;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo == 2 && d == 29 && !leap) return -1;
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+  tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec > 59 ? 59 : sec;
+  *epoch = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+  return 0;
 }

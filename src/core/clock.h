@@ -12,4 +12,9 @@ int64_t gh_mono_us(void);
 /* Formats epoch seconds as "2026-11-28T12:00:00Z" into out (>= 21 bytes). */
 void gh_rfc3339(int64_t epoch, char out[32]);
 
+/* Parses an RFC 3339 timestamp ("2026-11-28T12:00:00Z", optional
+ * fraction, "Z" or a "+hh:mm"/"-hh:mm" offset) into epoch seconds. Returns
+ * 0 on success, -1 if s is not exactly such a timestamp. */
+int gh_rfc3339_parse(const char *s, int64_t *epoch);
+
 #endif

@@ -15,6 +15,10 @@ static char **kw, **val; /* NULL-terminated copies of the connection parameters 
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
+static __thread unsigned conn_generation;
+
+unsigned gh_db_conn_generation(void) { return conn_generation; }
+
 static void close_conn(void *p) { PQfinish((PGconn *)p); }
 static void make_key(void) { pthread_key_create(&conn_key, close_conn); }
 
@@ -85,6 +89,7 @@ PGconn *gh_db_conn(void) {
     return NULL;
   }
   pthread_setspecific(conn_key, c);
+  conn_generation++;
   return c;
 }
 

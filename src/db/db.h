@@ -41,6 +41,10 @@ bool gh_db_can_connect(void);
  * database is unreachable. Borrowed: do not PQfinish it. */
 PGconn *gh_db_conn(void);
 
+/* Counts the connections this thread has opened: a change means the last
+ * one was replaced (and lost its session state, e.g. LISTEN). */
+unsigned gh_db_conn_generation(void);
+
 /* Runs BEGIN; stmts[0..n-1]; COMMIT as one pipeline. On GH_OK, results[i]
  * holds each statement's result (owned by the caller: gh_db_clear()).
  * Errors: GH_ERR_CONFLICT (unique violation), GH_ERR_INVALID_REQUEST (bad

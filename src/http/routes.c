@@ -28,6 +28,22 @@ const gh_route gh_routes[] = {
     /* The caller's organization. */
     {.method = "GET", .path = "/v1/org", .handler = gh_api_org_get, .auth = GH_AUTH_ANY},
 
+    /* Who am I; the gateway check (no database work). */
+    {.method = "GET", .path = "/v1/me", .handler = gh_api_me, .auth = GH_AUTH_ANY},
+    {.method = "GET", .path = "/v1/auth/check", .handler = gh_api_auth_check, .auth = GH_AUTH_ANY},
+
+    /* API keys: admins read; admin sessions that re-authenticated change. */
+    {.method = "POST", .path = "/v1/api_keys", .handler = gh_api_key_create, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_key_create_body},
+    {.method = "GET", .path = "/v1/api_keys", .handler = gh_api_key_list, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/api_keys/{id}", .handler = gh_api_key_get, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "POST", .path = "/v1/api_keys/{id}/revoke", .handler = gh_api_key_revoke, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN},
+    {.method = "POST", .path = "/v1/api_keys/{id}/rotate", .handler = gh_api_key_rotate, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_key_rotate_body},
+
     /* ---- resources (begin) */
     /* ---- resources (end) */
 };

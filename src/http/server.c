@@ -307,8 +307,8 @@ static char *split_org_path(const char *path, char *org, size_t org_size) {
 static gh_status dispatch(gh_req *r) {
   char allow[64], url_org[GH_ID_MAX * 2] = "";
   char *inner = split_org_path(r->path, url_org, sizeof url_org);
-  gh_match m = gh_routes_find(r->method, inner ? inner : r->path, &r->route, r->params, &r->nparams, allow,
-                              sizeof allow);
+  gh_match m =
+      gh_routes_find(r->method, inner ? inner : r->path, &r->route, r->params, &r->nparams, allow, sizeof allow);
   bool org_url = inner != NULL;
   free(inner);
   if (org_url && m == GH_MATCH_OK && !r->route->org_path) m = GH_MATCH_NO_PATH;
