@@ -12,7 +12,8 @@ BUILD   ?= build
 CC      ?= cc
 PKGS     = libmicrohttpd libpq libsodium jansson libcurl hiredis
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+# `override` so that `make CFLAGS=...` (make asan) adds to these, not replaces.
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
            -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
            -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)

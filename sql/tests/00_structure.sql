@@ -129,6 +129,15 @@ SELECT ok(
               WHERE n.nspname = 'gh'
                 AND has_function_privilege('gatehouse_app', p.oid, 'EXECUTE')),
     'the app role may execute the context and sign-up/login/session functions');
+SELECT ok(
+    ARRAY['gh.api_key_lookup(bytea)', 'gh.object_owner(text)', 'gh.invalidate(text,text)',
+          'gh.node_heartbeat(text)', 'gh.node_ack(text,bigint)', 'gh.node_leave(text)',
+          'gh.nodes_lagging(bigint,integer)', 'gh.session_lookup(bytea)']
+    <@ ARRAY(SELECT p.oid::regprocedure::text
+               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'gh' AND p.prosecdef
+                AND has_function_privilege('gatehouse_app', p.oid, 'EXECUTE')),
+    'the app role may execute the key, owner and invalidation functions (all SECURITY DEFINER)');
 
 -- The context functions have the promised shape.
 SELECT is(
@@ -163,7 +172,105 @@ SELECT ok(
     'the installed context implementation is sealed (one 32-byte MAC key)');
 \endif
 
-SELECT ok(1 = ANY (ARRAY(SELECT version FROM gh_meta.schema_migrations)),
-          'migration 1 is recorded');
+SELECT ok(ARRAY[1, 2, 3] <@ ARRAY(SELECT version FROM gh_meta.schema_migrations),
+          'migrations 1, 2 and 3 are recorded');
+
+-- ---------------------------------------------------------------- modes
+-- Data split by mode: every table in gh with a livemode column has a policy
+-- that compares it with the context's mode, in USING and WITH CHECK, so a
+-- test key can neither see nor write live rows. gh.api_keys is the one
+-- deliberate exception (an org lists its keys of both modes; a key's own
+-- mode decides what it may touch).
+SELECT is(
+    ARRAY(SELECT c.oid::regclass::text
+            FROM pg_class c
+           WHERE c.relnamespace = 'gh'::regnamespace AND c.relkind IN ('r', 'p')
+             AND c.oid <> 'gh.api_keys'::regclass
+             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                            AND a.attname = 'livemode' AND NOT a.attisdropped)
+             AND NOT EXISTS (
+                 SELECT 1 FROM pg_policy p
+                  WHERE p.polrelid = c.oid AND p.polcmd = '*'
+                    AND pg_get_expr(p.polqual, p.polrelid)
+                        LIKE '%livemode = ( SELECT gh.current_livemode()%'
+                    AND pg_get_expr(p.polwithcheck, p.polrelid)
+                        LIKE '%livemode = ( SELECT gh.current_livemode()%')
+           ORDER BY 1),
+    '{}'::text[],
+    'every table with a livemode column has a FOR ALL policy checking gh.current_livemode() (USING and WITH CHECK)');
+SELECT cmp_ok(
+    (SELECT count(*)::int FROM pg_class c
+      WHERE c.relnamespace = 'gh'::regnamespace AND c.relkind IN ('r', 'p')
+        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                       AND a.attname = 'livemode' AND NOT a.attisdropped)),
+    '>=', 7, 'the mode-split tables exist (the check above is not vacuous)');
+
+-- Every policy of a table with an org_id column has a WITH CHECK, or is
+-- FOR SELECT / FOR DELETE (where none applies); USING alone would be reused
+-- as the check, but saying it explicitly is the rule for new tables.
+SELECT is(
+    ARRAY(SELECT p.polrelid::regclass::text || '.' || p.polname
+            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+           WHERE c.relnamespace = 'gh'::regnamespace
+             AND p.polcmd IN ('*', 'a', 'w') AND p.polwithcheck IS NULL
+             AND p.polrelid NOT IN ('gh.orgs'::regclass, 'gh.users'::regclass,
+                                    'gh.sessions'::regclass, 'gh.invitations'::regclass)
+           ORDER BY 1),
+    '{}'::text[], 'every policy since 0003 that allows writes spells out its WITH CHECK');
+
+-- ---------------------------------------------------------------- indexes, keys
+-- The policy column is indexed: every table in gh with an org_id column has
+-- an index whose first column is org_id.
+SELECT is(
+    ARRAY(SELECT c.oid::regclass::text
+            FROM pg_class c
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
+           WHERE c.relnamespace = 'gh'::regnamespace AND c.relkind IN ('r', 'p')
+             AND NOT EXISTS (SELECT 1 FROM pg_index i
+                              WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum)
+           ORDER BY 1),
+    '{}'::text[], 'every org_id column leads an index');
+
+-- A foreign key between two org-owned tables carries org_id on both sides
+-- (and livemode, when both sides are split by mode): a child can only ever
+-- point at a parent of its own org and mode.
+SELECT is(
+    ARRAY(SELECT c.conrelid::regclass::text || '.' || c.conname
+            FROM pg_constraint c
+           WHERE c.contype = 'f' AND c.connamespace = 'gh'::regnamespace
+             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.confrelid
+                            AND a.attname = 'org_id' AND NOT a.attisdropped)
+             AND (NOT EXISTS (
+                      SELECT 1 FROM unnest(c.conkey, c.confkey) k(l, r)
+                       WHERE (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = k.l) = 'org_id'
+                         AND (SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = k.r) = 'org_id')
+                  OR (EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid
+                                 AND a.attname = 'livemode' AND NOT a.attisdropped)
+                      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.confrelid
+                                     AND a.attname = 'livemode' AND NOT a.attisdropped)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM unnest(c.conkey, c.confkey) k(l, r)
+                           WHERE (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = k.l) = 'livemode'
+                             AND (SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = k.r) = 'livemode')))
+           ORDER BY 1),
+    '{}'::text[], 'foreign keys between org-owned tables include org_id (and livemode where both have it)');
+
+-- ON DELETE SET NULL / SET DEFAULT of a composite key must name its columns,
+-- or it would clear org_id / livemode too (the delete then fails, or worse).
+SELECT is(
+    ARRAY(SELECT c.conrelid::regclass::text || '.' || c.conname
+            FROM pg_constraint c
+           WHERE c.contype = 'f' AND c.connamespace = 'gh'::regnamespace
+             AND c.confdeltype IN ('n', 'd')
+             AND EXISTS (SELECT 1 FROM unnest(coalesce(c.confdelsetcols, c.conkey)) k(l)
+                          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.l
+                         WHERE a.attname IN ('org_id', 'livemode'))
+           ORDER BY 1),
+    '{}'::text[], 'no ON DELETE SET NULL/DEFAULT clears org_id or livemode');
+SELECT ok(
+    (SELECT c.confdeltype = 'n' AND c.confdelsetcols IS NOT NULL
+       FROM pg_constraint c
+      WHERE c.conrelid = 'gh.leads'::regclass AND c.confrelid = 'gh.campaigns'::regclass),
+    'leads -> campaigns is ON DELETE SET NULL (campaign_id) (the check above is not vacuous)');
 
 SELECT * FROM finish();

@@ -56,5 +56,26 @@ SELECT ok(NOT has_column_privilege('gatehouse_app', 'gh.users', 'password_hash',
       AND NOT has_column_privilege('gatehouse_app', 'gh.sessions', 'prev_refresh_hash', 'SELECT')
       AND NOT has_column_privilege('gatehouse_app', 'gh.invitations', 'token_hash', 'SELECT'),
     'no SELECT privilege on any credential hash column');
+SELECT ok(NOT has_column_privilege('gatehouse_app', 'gh.api_keys', 'key_hash', 'SELECT')
+      AND NOT has_column_privilege('gatehouse_app', 'gh.api_keys', 'key_hash', 'UPDATE')
+      AND has_column_privilege('gatehouse_app', 'gh.api_keys', 'key_hash', 'INSERT'),
+    'api_keys.key_hash: INSERT only, never SELECT or UPDATE');
+-- Catalog-driven: any column in gh whose name says it holds a hash, token
+-- or secret is not readable by the app (a new credential table cannot
+-- forget its column grant).
+SELECT is(
+    ARRAY(SELECT c.oid::regclass::text || '.' || a.attname
+            FROM pg_class c
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+           WHERE c.relnamespace = 'gh'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+             AND (a.attname ~ '(hash|token|secret)' )
+             AND has_column_privilege('gatehouse_app', c.oid, a.attnum, 'SELECT')
+           ORDER BY 1),
+    '{}'::text[], 'no *hash*/*token*/*secret* column in gh is readable by the app');
+SELECT cmp_ok(
+    (SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relnamespace = 'gh'::regnamespace AND a.attname ~ '(hash|token|secret)'
+        AND a.attnum > 0 AND NOT a.attisdropped),
+    '>=', 6, 'the credential columns exist (the check above is not vacuous)');
 
 SELECT * FROM finish();

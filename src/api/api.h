@@ -31,4 +31,50 @@ gh_status gh_api_key_rotate(gh_req *r);
 extern const gh_field gh_api_key_create_body[];
 extern const gh_field gh_api_key_rotate_body[];
 
+/* ---- resources of the three platforms (generic layer: resource.h) */
+
+/* applications.c: applications and their reviews */
+gh_status gh_api_application_list(gh_req *r);
+gh_status gh_api_application_get(gh_req *r);
+gh_status gh_api_application_create(gh_req *r);
+gh_status gh_api_application_update(gh_req *r);
+gh_status gh_api_application_delete(gh_req *r);
+gh_status gh_api_review_request(gh_req *r);
+gh_status gh_api_review_list(gh_req *r);
+gh_status gh_api_review_get(gh_req *r);
+gh_status gh_api_review_update(gh_req *r);
+extern const gh_field gh_api_application_create_body[];
+extern const gh_field gh_api_application_update_body[];
+extern const gh_field gh_api_review_update_body[];
+
+/* campaigns.c: campaigns and their leads */
+gh_status gh_api_campaign_list(gh_req *r);
+gh_status gh_api_campaign_get(gh_req *r);
+gh_status gh_api_campaign_create(gh_req *r);
+gh_status gh_api_campaign_update(gh_req *r);
+gh_status gh_api_campaign_delete(gh_req *r);
+gh_status gh_api_lead_list(gh_req *r);
+gh_status gh_api_lead_get(gh_req *r);
+gh_status gh_api_lead_create(gh_req *r);
+gh_status gh_api_lead_update(gh_req *r);
+gh_status gh_api_lead_delete(gh_req *r);
+gh_status gh_api_lead_import(gh_req *r);
+extern const gh_field gh_api_campaign_create_body[];
+extern const gh_field gh_api_campaign_update_body[];
+extern const gh_field gh_api_lead_create_body[];
+extern const gh_field gh_api_lead_update_body[];
+extern const gh_field gh_api_lead_import_body[];
+
+/* contracts.c: contracts, deployment, executions */
+gh_status gh_api_contract_list(gh_req *r);
+gh_status gh_api_contract_get(gh_req *r);
+gh_status gh_api_contract_create(gh_req *r);
+gh_status gh_api_contract_update(gh_req *r);
+gh_status gh_api_contract_deploy(gh_req *r);
+gh_status gh_api_contract_execute(gh_req *r);
+gh_status gh_api_contract_executions(gh_req *r);
+extern const gh_field gh_api_contract_create_body[];
+extern const gh_field gh_api_contract_update_body[];
+extern const gh_field gh_api_contract_execute_body[];
+
 #endif

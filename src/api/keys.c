@@ -21,7 +21,12 @@
 #include "db/listen.h"
 
 #define MAX_GRACE (7 * 24 * 3600)
-#define WAIT_MS 3000
+/* How long a revocation waits for every node's acknowledgement. A node that
+ * stops acknowledging also stops heartbeating: after GH_LISTEN_TRUST_MS it
+ * no longer trusts its cache, and after GH_LISTEN_FRESH_S it is no longer
+ * waited for. Waiting a little longer than the latter means the call returns
+ * only when no node can still accept the key. */
+#define WAIT_MS (GH_LISTEN_FRESH_S * 1000 + 1000)
 
 const gh_field gh_api_key_create_body[] = {
     {"name", GH_F_STRING, true, false},

@@ -70,7 +70,7 @@ static gh_status key_info(const unsigned char hash[32], gh_keyinfo *k) {
   const char *vals[1] = {(const char *)hash};
   const int lens[1] = {32};
   gh_db_stmt q = {"SELECT key_id, org_id, livemode, array_to_string(scopes, ' '), "
-                  "coalesce(extract(epoch from expires_at)::bigint, 0), revoked_at IS NOT NULL "
+                  "coalesce(floor(extract(epoch from expires_at))::bigint, 0), revoked_at IS NOT NULL "
                   "FROM gh.api_key_lookup($1::bytea)",
                   1, vals, lens};
   PGresult *res;

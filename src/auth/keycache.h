@@ -1,17 +1,10 @@
-/* keycache.h: the API-key credential cache (the hot path).
+/* keycache.h: the API-key side of the credential cache (credcache.h).
  *
- * A verified key's hash resolves to its org, mode, scopes and expiry from
- * memory, without touching the database. Entries are dropped when the
- * database announces a change (LISTEN/NOTIFY, see db/listen.h); while the
- * listener is disconnected the cache is flushed and disabled, so a node that
- * may have missed an announcement never trusts what it holds (fail closed).
- *
- * A fill that races an invalidation is discarded: gh_keycache_epoch() is
- * read before the database look-up and gh_keycache_put() refuses the entry
- * if an invalidation happened in between.
- *
- * 16 shards with a reader-writer lock each; open addressing with linear
- * probing; 88 bytes per slot, at most 3/4 full. */
+ * A verified key's hash resolves to its id, org, mode, scopes, expiry and
+ * revocation from memory. Callers use it only while gh_listen_trusted();
+ * the listener drops a key's record when the database announces a change
+ * to it, and flushes everything when it reconnects. Records are 56 bytes
+ * (96 with the slot header). */
 #ifndef GH_KEYCACHE_H
 #define GH_KEYCACHE_H
 #include <stdbool.h>
@@ -40,8 +33,6 @@ uint64_t gh_keycache_epoch(void);
 void gh_keycache_drop_id(const char *key_id);
 /* Drops everything. */
 void gh_keycache_flush(void);
-/* Disabled: every get misses and nothing is stored (listener down). */
-void gh_keycache_set_enabled(bool on);
 size_t gh_keycache_count(void);
 /* Frees all memory (tests, shutdown). */
 void gh_keycache_reset(void);

@@ -87,11 +87,14 @@ gh_status gh_setup_start(gh_setup *su) {
   } else if ((s = gh_embedded_start(&su->admin_url, &su->started_embedded))) {
     return s;
   }
-  s = gh_migrate_run(su->admin_url, su->cfg.app_database_url ? NULL : su->state->app_db_password, su->cfg.rls_context,
-                     su->rls_context, sizeof su->rls_context);
+  if ((s = init_runtime(su))) return s;
+  /* The runtime role's password is (re)set only when it does not already
+   * work, so that processes started with another state directory on the
+   * same cluster (tests, a second deployment) do not lock each other out. */
+  const char *set_pw = su->cfg.app_database_url || gh_db_can_connect() ? NULL : su->state->app_db_password;
+  s = gh_migrate_run(su->admin_url, set_pw, su->cfg.rls_context, su->rls_context, sizeof su->rls_context);
   if (s) return s;
   gh_log_obj(GH_LOG_INFO, "migrated", json_pack("{s:s}", "rls_context", su->rls_context));
-  if ((s = init_runtime(su))) return s;
   return check_runtime_role();
 }
 

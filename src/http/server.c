@@ -494,7 +494,6 @@ gh_server *gh_server_new(const gh_config *cfg, gh_status *err) {
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(48 * 1024),
       MHD_OPTION_CONNECTION_MEMORY_INCREMENT, (size_t)1024,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-      MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
       /* Tolerant parsing: check_head() refuses what HTTP/1.1 forbids with
        * the contract's JSON error itself. */
       MHD_OPTION_STRICT_FOR_CLIENT, (int)-1,

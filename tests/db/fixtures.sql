@@ -8,6 +8,16 @@
 --          ses_a_revoked, ses_a_idle (idle too long), ses_a_epoch (old epoch)
 --          inv_a
 --   org_b: usr_b_admin (active), ses_b_live, inv_b
+--
+-- API keys (hash = sha256 of the key id's label, e.g. sha256('key-a-live')):
+--   org_a: key_a_live (live), key_a_test (test), key_a_revoked (live,
+--          revoked), key_a_expired (live, expired), key_a_future (test,
+--          expires tomorrow)
+--   org_b: key_b_live (live), key_b_test (test)
+-- Resources: exactly one row per (org, mode) in every resource table, named
+-- <prefix>_<a|b>_<live|test> (app_a_live, rev_b_test, cmp_a_test, lead_…,
+-- ctr_…, cex_…); each child points at its parent of the same org and mode,
+-- e.g. lead_a_live -> cmp_a_live, rev_b_test -> app_b_test.
 BEGIN;
 INSERT INTO gh.orgs (id, name) VALUES ('org_a', 'Org A'), ('org_b', 'Org B');
 
@@ -36,4 +46,42 @@ INSERT INTO gh.sessions (id, org_id, user_id, access_hash, refresh_hash,
 INSERT INTO gh.invitations (id, org_id, user_id, token_hash, expires_at) VALUES
     ('inv_a', 'org_a', 'usr_a_invited', sha256('inv-a'), now() + interval '7 days'),
     ('inv_b', 'org_b', 'usr_b_admin',   sha256('inv-b'), now() + interval '7 days');
+
+INSERT INTO gh.api_keys (id, org_id, name, key_hash, redacted, scopes, livemode,
+                         expires_at, revoked_at, created_by) VALUES
+    ('key_a_live', 'org_a', 'A live', sha256('key-a-live'), 'sk_live_...aliv',
+     '{read:applications,write:applications}', true, NULL, NULL, 'usr_a_admin'),
+    ('key_a_test', 'org_a', 'A test', sha256('key-a-test'), 'sk_test_...ates',
+     '{admin}', false, NULL, NULL, 'usr_a_admin'),
+    ('key_a_revoked', 'org_a', 'A revoked', sha256('key-a-revoked'), 'sk_live_...arev',
+     '{read:leads}', true, NULL, now() - interval '1 min', 'usr_a_admin'),
+    ('key_a_expired', 'org_a', 'A expired', sha256('key-a-expired'), 'sk_live_...aexp',
+     '{read:leads}', true, now() - interval '1 s', NULL, NULL),
+    ('key_a_future', 'org_a', 'A future', sha256('key-a-future'), 'sk_test_...afut',
+     '{read:leads,write:leads}', false, now() + interval '1 day', NULL, NULL),
+    ('key_b_live', 'org_b', 'B live', sha256('key-b-live'), 'sk_live_...bliv',
+     '{admin}', true, NULL, NULL, 'usr_b_admin'),
+    ('key_b_test', 'org_b', 'B test', sha256('key-b-test'), 'sk_test_...btes',
+     '{admin}', false, NULL, NULL, 'usr_b_admin');
+
+-- One row per (org, mode) in every resource table.
+INSERT INTO gh.applications (id, org_id, livemode, name, data)
+SELECT 'app_' || o || '_' || m, 'org_' || o, m = 'live', 'App ' || o || ' ' || m, '{"k": 1}'
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.reviews (id, org_id, livemode, application_id)
+SELECT 'rev_' || o || '_' || m, 'org_' || o, m = 'live', 'app_' || o || '_' || m
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.campaigns (id, org_id, livemode, name)
+SELECT 'cmp_' || o || '_' || m, 'org_' || o, m = 'live', 'Campaign ' || o || ' ' || m
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.leads (id, org_id, livemode, email, campaign_id)
+SELECT 'lead_' || o || '_' || m, 'org_' || o, m = 'live', 'lead-' || o || '-' || m || '@example.com',
+       'cmp_' || o || '_' || m
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.contracts (id, org_id, livemode, name, source)
+SELECT 'ctr_' || o || '_' || m, 'org_' || o, m = 'live', 'Contract ' || o || ' ' || m, 'return 1'
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.contract_executions (id, org_id, livemode, contract_id)
+SELECT 'cex_' || o || '_' || m, 'org_' || o, m = 'live', 'ctr_' || o || '_' || m
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
 COMMIT;

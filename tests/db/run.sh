@@ -145,6 +145,24 @@ for impl in $IMPLS; do
             --set "impl=$impl" "$ROOT"/sql/tests/as_app/*.sql; then
         failed=1
     fi
+    # The invalidation NOTIFY, as a listening node sees it (pgTAP cannot
+    # observe notifications): channel gh_invalidate, payload
+    # <kind>:<id>:<seq>, delivered at commit, never a hash.
+    notes="$(PGPASSWORD="$app_pw" "$BIN/psql" -X -q -h "$SOCK" -U gatehouse_app -d "$db" -tA \
+        -c "LISTEN gh_invalidate" \
+        -c "BEGIN" -c "SELECT 'seq=' || gh.invalidate('key', 'key_a_live')" -c "SELECT 'before-commit'" \
+        -c "COMMIT" -c "SELECT 'after-commit'" 2>&1)"
+    seq="$(sed -n 's/^seq=\([0-9][0-9]*\)$/\1/p' <<<"$notes")"
+    expect="Asynchronous notification \"gh_invalidate\" with payload \"key:key_a_live:$seq\""
+    if [ -n "$seq" ] && grep -qF "$expect" <<<"$notes" \
+       && [ "$(grep -c 'Asynchronous notification' <<<"$notes")" = 1 ] \
+       && awk '/before-commit/{b=NR} /Asynchronous/{a=NR} END{exit !(b && a > b)}' <<<"$notes"; then
+        echo "ok - invalidate notifies gh_invalidate with key:key_a_live:$seq at commit ($impl)"
+    else
+        echo "not ok - invalidate's NOTIFY ($impl); psql said:"
+        sed 's/^/#   /' <<<"$notes"
+        failed=1
+    fi
 done
 
 # On success the output ends with the last pg_prove summary.

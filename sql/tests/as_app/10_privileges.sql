@@ -49,6 +49,18 @@ SELECT throws_ok('SELECT * FROM gh_private.resolve_credential(sha256(''b-live'')
 SELECT throws_ok('SELECT * FROM gh_private.context_key', '42501', NULL,
                  'app cannot read gh_private tables (context key)');
 SELECT throws_ok('SELECT * FROM gh_meta.settings', '42501', NULL, 'app cannot read gh_meta');
+SELECT throws_ok('SELECT key_hash FROM gh.api_keys', '42501', NULL, 'app cannot read key_hash');
+SELECT throws_ok('SELECT * FROM gh.api_keys', '42501', NULL, 'app cannot SELECT * from api_keys (key_hash)');
+SELECT throws_ok('SELECT count(*) FROM gh.api_keys WHERE key_hash = sha256(''key-b-live'')', '42501', NULL,
+                 'app cannot probe key_hash in a WHERE clause');
+SELECT throws_ok('SELECT id FROM gh.api_keys ORDER BY key_hash', '42501', NULL,
+                 'app cannot order by key_hash (an oracle on the hashes)');
+SELECT throws_ok('SELECT * FROM gh_private.nodes', '42501', NULL, 'app cannot read gh_private.nodes');
+SELECT throws_ok('DELETE FROM gh_private.nodes', '42501', NULL, 'app cannot write gh_private.nodes');
+SELECT throws_ok('SELECT setval(''gh_private.invalidation_seq'', 1)', '42501', NULL,
+                 'app cannot reset the invalidation sequence');
+SELECT throws_ok('SELECT gh_private.touch_updated_at()', '42501', NULL,
+                 'app cannot call gh_private.touch_updated_at');
 
 -- Writing outside the granted columns.
 SELECT throws_ok('INSERT INTO gh.orgs (id, name) VALUES (''org_x'', ''x'')', '42501', NULL,
@@ -58,6 +70,21 @@ SELECT throws_ok('UPDATE gh.orgs SET session_epoch = 0', '42501', NULL,
 SELECT throws_ok('UPDATE gh.users SET role = ''admin''', '42501', NULL, 'app cannot update users directly');
 SELECT throws_ok('DELETE FROM gh.sessions', '42501', NULL, 'app cannot delete sessions directly');
 SELECT throws_ok('TRUNCATE gh.sessions', '42501', NULL, 'app cannot truncate');
+SELECT throws_ok('TRUNCATE gh.applications', '42501', NULL, 'app cannot truncate resources');
+SELECT throws_ok('DELETE FROM gh.api_keys', '42501', NULL, 'app cannot delete API keys');
+SELECT throws_ok('UPDATE gh.api_keys SET key_hash = NULL', '42501', NULL, 'app cannot update key_hash');
+SELECT throws_ok('UPDATE gh.api_keys SET livemode = true', '42501', NULL, 'app cannot change a key''s mode');
+SELECT throws_ok('UPDATE gh.api_keys SET scopes = ''{admin}''', '42501', NULL, 'app cannot change a key''s scopes');
+SELECT throws_ok('UPDATE gh.applications SET livemode = true', '42501', NULL, 'app cannot change a row''s mode');
+SELECT throws_ok('UPDATE gh.leads SET org_id = ''org_b''', '42501', NULL, 'app cannot change a row''s org');
+SELECT throws_ok('DELETE FROM gh.contracts', '42501', NULL, 'app cannot delete contracts');
+SELECT throws_ok('UPDATE gh.contract_executions SET result = ''{}''', '42501', NULL,
+                 'app cannot update contract executions');
+SELECT throws_ok('ALTER TABLE gh.leads DISABLE TRIGGER leads_touch', '42501', NULL, 'app cannot disable triggers');
+SELECT throws_ok('ALTER TABLE gh.leads DROP CONSTRAINT leads_campaign_id_org_id_livemode_fkey', '42501', NULL,
+                 'app cannot drop the composite foreign keys');
+SELECT throws_ok('DROP POLICY applications_isolation ON gh.applications', '42501', NULL,
+                 'app cannot drop a resource policy');
 
 -- Replacing the context machinery.
 SELECT throws_ok('CREATE OR REPLACE FUNCTION gh.current_org() RETURNS text LANGUAGE sql AS $$SELECT ''org_b''$$',

@@ -55,3 +55,46 @@ BEGIN
     END LOOP;
 END
 $$;
+
+--   pg_temp.mode_visibility(p_org text, p_livemode boolean)
+--       -> (tbl, own, other)
+--     For every table in gh with BOTH an org_id and a livemode column (the
+--     data split by mode), as the CURRENT role: visible rows of exactly
+--     (p_org, p_livemode) (own) and visible rows of anything else — another
+--     org or the other mode — (other). A table the role may not read reports
+--     own = NULL, other = 0. gh.api_keys is left out on purpose: an org sees
+--     its keys of both modes.
+CREATE FUNCTION pg_temp.mode_visibility(p_org text, p_livemode boolean)
+RETURNS TABLE (tbl text, own bigint, other bigint)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT c.oid::regclass::text AS name
+          FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = 'gh'::regnamespace
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+           AND c.oid <> 'gh.api_keys'::regclass
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = c.oid AND a.attname = 'livemode' AND NOT a.attisdropped)
+         ORDER BY 1
+    LOOP
+        tbl := r.name;
+        BEGIN
+            EXECUTE format('SELECT count(*) FILTER (WHERE org_id = $1 AND livemode = $2),
+                                   count(*) FILTER (WHERE org_id IS DISTINCT FROM $1
+                                                       OR livemode IS DISTINCT FROM $2)
+                              FROM %s', r.name)
+               INTO own, other USING p_org, p_livemode;
+        EXCEPTION WHEN insufficient_privilege THEN
+            own := NULL;
+            other := 0;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
