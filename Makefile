@@ -7,6 +7,7 @@
 #   make asan     the whole suite under AddressSanitizer + UBSan
 #   make lint     clang-format check and banned-function scan
 #   make bench    the benchmarks of bench/ (see bench/README.md)
+#   make browser  the admin panel's browser tests (tests/browser/, chromium)
 
 BUILD   ?= build
 CC      ?= cc
@@ -21,12 +22,13 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -l
            -lpthread -ldl -lm
 
 SRCS     = $(shell find src -name '*.c' ! -name main.c | sort)
-OBJS     = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/sql_embed.o
+OBJS     = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/sql_embed.o $(BUILD)/gen/web_embed.o
 SQL      = sql/roles.sql $(sort $(wildcard sql/context/*.sql)) $(sort $(wildcard sql/migrations/*.sql))
+WEB      = $(sort $(wildcard web/*))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test deps asan lint unit db e2e bench clean pgext-install
+.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install
 
 all: $(BUILD)/gatehouse
 
@@ -42,12 +44,22 @@ $(BUILD)/%.o: %.c $(BUILD)/gen/sql_embed.h
 
 # SQL files are compiled into the binary, so `gatehouse migrate` needs
 # nothing from the source tree at run time.
-$(BUILD)/gen/sql_embed.c $(BUILD)/gen/sql_embed.h: scripts/embed-sql.sh $(SQL)
+$(BUILD)/gen/sql_embed.c $(BUILD)/gen/sql_embed.h &: scripts/embed-sql.sh $(SQL)
 	@mkdir -p $(BUILD)/gen
 	scripts/embed-sql.sh $(BUILD)/gen $(SQL)
 
 $(BUILD)/gen/sql_embed.o: $(BUILD)/gen/sql_embed.c
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The admin panel (web/) likewise: served by src/http/static.c.
+$(BUILD)/gen/web_embed.c $(BUILD)/gen/web_embed.h: scripts/embed-web.sh $(WEB)
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-web.sh $(BUILD)/gen $(WEB)
+
+$(BUILD)/gen/web_embed.o: $(BUILD)/gen/web_embed.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/src/http/static.o: $(BUILD)/gen/web_embed.h
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgatehouse.a
 	@mkdir -p $(dir $@)
@@ -74,6 +86,9 @@ db: all pgext-install
 
 e2e: all
 	GATEHOUSE_BIN=$(abspath $(BUILD)/gatehouse) node --test --test-concurrency=1 tests/e2e/
+
+browser: all
+	GATEHOUSE_BIN=$(abspath $(BUILD)/gatehouse) node --test --test-concurrency=1 tests/browser/
 
 test: deps pgext-install
 	$(MAKE) all

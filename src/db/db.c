@@ -3,6 +3,8 @@
 #include "db/db.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,20 +123,87 @@ void gh_db_clear(PGresult **results, int n) {
   }
 }
 
-static int send_stmt(PGconn *c, const gh_db_stmt *s) {
+/* Statements are prepared once per connection and then only executed: a
+ * request's four statements were otherwise parsed and planned every time,
+ * which cost PostgreSQL more than half of an RLS read (bench/rls_read.sh).
+ * The set of prepared statements is per thread, keyed by a 64-bit hash of
+ * the SQL text and tied to the connection generation. */
+#define PREP_SLOTS 1024
+
+static __thread struct {
+  uint64_t hash;
+  unsigned generation;
+} prepared[PREP_SLOTS];
+static __thread int nprepared;
+static __thread unsigned prepared_generation;
+
+static uint64_t sql_hash(const char *sql) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+    h = (h ^ *p) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+/* The slot of h: where it is, or the empty slot where it would go. */
+static int prep_slot(uint64_t h) {
+  if (prepared_generation != conn_generation) {
+    memset(prepared, 0, sizeof prepared);
+    nprepared = 0;
+    prepared_generation = conn_generation;
+  }
+  int i = (int)(h & (PREP_SLOTS - 1));
+  while (prepared[i].hash && prepared[i].hash != h)
+    i = (i + 1) & (PREP_SLOTS - 1);
+  return i;
+}
+
+static int is_prepared(uint64_t h) { return prepared[prep_slot(h)].hash == h; }
+
+static void mark_prepared(uint64_t h) {
+  if (nprepared >= PREP_SLOTS * 3 / 4) return; /* full: later ones run unprepared */
+  int i = prep_slot(h);
+  if (prepared[i].hash != h) {
+    prepared[i].hash = h;
+    nprepared++;
+  }
+}
+
+typedef struct {
+  uint64_t hash;
+  int preparing; /* a Parse was sent in this pipeline */
+} sent_stmt;
+
+/* Queues s, preparing it first if this connection has not yet. */
+static int send_stmt(PGconn *c, const gh_db_stmt *s, sent_stmt *out) {
   int formats[MAX_PARAMS];
+  char name[24];
   if (s->nparams > MAX_PARAMS) return 0;
   for (int i = 0; i < s->nparams; i++)
     formats[i] = (s->lengths && s->lengths[i] > 0) ? 1 : 0;
-  return PQsendQueryParams(c, s->sql, s->nparams, NULL, s->values, s->lengths, formats, 0);
+  out->hash = sql_hash(s->sql);
+  out->preparing = !is_prepared(out->hash) && nprepared < PREP_SLOTS * 3 / 4;
+  snprintf(name, sizeof name, "g%016llx", (unsigned long long)out->hash);
+  if (!is_prepared(out->hash) && !out->preparing)
+    return PQsendQueryParams(c, s->sql, s->nparams, NULL, s->values, s->lengths, formats, 0);
+  if (out->preparing && !PQsendPrepare(c, name, s->sql, s->nparams, NULL)) return 0;
+  return PQsendQueryPrepared(c, name, s->nparams, s->values, s->lengths, formats, 0);
 }
 
 static void log_error(const PGresult *r, const char *sql) {
   const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
   const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-  json_t *f =
-      json_pack("{s:s, s:s, s:s}", "sqlstate", state ? state : "", "error", msg ? msg : "", "sql", sql ? sql : "");
+  json_t *f = json_pack("{s:s, s:s, s:s}", "sqlstate", state ? state : "", "error", msg ? msg : "", "sql",
+                        sql ? sql : "");
   gh_log_obj(GH_LOG_WARN, "database statement failed", f);
+}
+
+/* The next result of the pipeline, and the NULL that ends it. */
+static PGresult *next_result(PGconn *c) {
+  PGresult *r = PQgetResult(c), *end;
+  if (r && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+    while ((end = PQgetResult(c)))
+      PQclear(end);
+  return r;
 }
 
 /* Sends BEGIN, stmts, COMMIT + Sync; collects one result per statement into
@@ -143,18 +212,24 @@ static gh_status run_pipeline(PGconn *c, const gh_db_stmt *stmts, int n, PGresul
   static const gh_db_stmt begin = {"BEGIN", 0, NULL, NULL}, commit = {"COMMIT", 0, NULL, NULL};
   gh_status st = GH_OK;
   int total = n + 2;
+  sent_stmt sent[MAX_STMTS + 3];
   if (!PQenterPipelineMode(c)) return conn_failed(c);
-  int sent = send_stmt(c, &begin);
-  for (int i = 0; sent && i < n; i++)
-    sent = send_stmt(c, &stmts[i]);
-  if (sent) sent = send_stmt(c, &commit);
-  if (!sent || !PQpipelineSync(c)) {
+  int ok = send_stmt(c, &begin, &sent[0]);
+  for (int i = 0; ok && i < n; i++)
+    ok = send_stmt(c, &stmts[i], &sent[i + 1]);
+  if (ok) ok = send_stmt(c, &commit, &sent[n + 1]);
+  if (!ok || !PQpipelineSync(c)) {
     gh_log(GH_LOG_ERROR, "database send failed: %s", PQerrorMessage(c));
     PQexitPipelineMode(c);
     return conn_failed(c);
   }
   for (int i = 0; i < total; i++) {
-    PGresult *r = PQgetResult(c);
+    if (sent[i].preparing) {
+      PGresult *p = next_result(c);
+      if (p && PQresultStatus(p) == PGRES_COMMAND_OK) mark_prepared(sent[i].hash);
+      PQclear(p);
+    }
+    PGresult *r = next_result(c);
     if (!r) {
       st = conn_failed(c);
       break;
@@ -169,13 +244,6 @@ static gh_status run_pipeline(PGconn *c, const gh_db_stmt *stmts, int n, PGresul
       st = GH_ERR_DB;
     }
     all[i] = r;
-    /* Each statement's results end with a NULL. */
-    PGresult *end = PQgetResult(c);
-    if (end) {
-      PQclear(end);
-      while ((end = PQgetResult(c)))
-        PQclear(end);
-    }
   }
   /* The Sync's own result. */
   PGresult *sync = PQgetResult(c);
@@ -250,7 +318,16 @@ gh_status gh_db_exec(const gh_db_stmt *s, PGresult **result) {
   if (s->nparams > MAX_PARAMS) return GH_ERR_INTERNAL;
   for (int i = 0; i < s->nparams; i++)
     formats[i] = (s->lengths && s->lengths[i] > 0) ? 1 : 0;
-  PGresult *r = PQexecParams(c, s->sql, s->nparams, NULL, s->values, s->lengths, formats, 0);
+  uint64_t h = sql_hash(s->sql);
+  char name[24];
+  snprintf(name, sizeof name, "g%016llx", (unsigned long long)h);
+  if (!is_prepared(h) && nprepared < PREP_SLOTS * 3 / 4) {
+    PGresult *p = PQprepare(c, name, s->sql, s->nparams, NULL);
+    if (PQresultStatus(p) == PGRES_COMMAND_OK) mark_prepared(h);
+    PQclear(p);
+  }
+  PGresult *r = is_prepared(h) ? PQexecPrepared(c, name, s->nparams, s->values, s->lengths, formats, 0)
+                               : PQexecParams(c, s->sql, s->nparams, NULL, s->values, s->lengths, formats, 0);
   ExecStatusType t = PQresultStatus(r);
   if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
     *result = r;
