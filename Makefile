@@ -52,7 +52,7 @@ $(BUILD)/gen/sql_embed.o: $(BUILD)/gen/sql_embed.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The admin panel (web/) likewise: served by src/http/static.c.
-$(BUILD)/gen/web_embed.c $(BUILD)/gen/web_embed.h: scripts/embed-web.sh $(WEB)
+$(BUILD)/gen/web_embed.c $(BUILD)/gen/web_embed.h &: scripts/embed-web.sh $(WEB)
 	@mkdir -p $(BUILD)/gen
 	scripts/embed-web.sh $(BUILD)/gen $(WEB)
 

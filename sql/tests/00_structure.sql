@@ -138,6 +138,36 @@ SELECT ok(
               WHERE n.nspname = 'gh' AND p.prosecdef
                 AND has_function_privilege('gatehouse_app', p.oid, 'EXECUTE')),
     'the app role may execute the key, owner and invalidation functions (all SECURITY DEFINER)');
+SELECT ok(
+    ARRAY['gh.session_auth(bytea)', 'gh.session_touch(text[],timestamp with time zone[])',
+          'gh.session_refresh(bytea,bytea,bytea,integer,integer)',
+          'gh.session_logout(bytea,boolean)', 'gh.session_password_hash(bytea)',
+          'gh.session_reauthenticate(bytea,bytea,bytea,integer)',
+          'gh.session_change_password(bytea,text)', 'gh.invitation_accept(bytea,text)']
+    <@ ARRAY(SELECT p.oid::regprocedure::text
+               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'gh' AND p.prosecdef
+                AND has_function_privilege('gatehouse_app', p.oid, 'EXECUTE')),
+    'the app role may execute the session lifecycle and invitation functions (0004, SECURITY DEFINER)');
+-- No function returns a credential hash: no bytea in any result column of
+-- a function the app may call, and no password_hash column except from the
+-- two functions whose job it is (login_lookup, session_password_hash: the
+-- server verifies the password itself).
+SELECT is(
+    ARRAY(SELECT p.oid::regprocedure::text
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'gh'
+             AND has_function_privilege('gatehouse_app', p.oid, 'EXECUTE')
+             AND ('bytea'::regtype = p.prorettype
+                  OR 'bytea'::regtype = ANY (coalesce(p.proallargtypes, '{}'::oid[]))
+                     AND EXISTS (SELECT 1 FROM unnest(p.proallargtypes, p.proargmodes) a(t, m)
+                                  WHERE a.t = 'bytea'::regtype AND a.m IN ('o', 't', 'b'))
+                  OR (p.oid NOT IN ('gh.session_password_hash(bytea)'::regprocedure,
+                                    'gh.login_lookup(text)'::regprocedure)
+                      AND 'password_hash' = ANY (coalesce(p.proargnames, '{}'::text[]))
+                      AND p.proargmodes IS NOT NULL))
+           ORDER BY 1),
+    '{}'::text[], 'no app-callable function returns a hash (bytea, or password_hash outside the two login functions)');
 
 -- The context functions have the promised shape.
 SELECT is(
@@ -172,8 +202,8 @@ SELECT ok(
     'the installed context implementation is sealed (one 32-byte MAC key)');
 \endif
 
-SELECT ok(ARRAY[1, 2, 3] <@ ARRAY(SELECT version FROM gh_meta.schema_migrations),
-          'migrations 1, 2 and 3 are recorded');
+SELECT ok(ARRAY[1, 2, 3, 4] <@ ARRAY(SELECT version FROM gh_meta.schema_migrations),
+          'migrations 1, 2, 3 and 4 are recorded');
 
 -- ---------------------------------------------------------------- modes
 -- Data split by mode: every table in gh with a livemode column has a policy
@@ -207,16 +237,15 @@ SELECT cmp_ok(
 
 -- Every policy of a table with an org_id column has a WITH CHECK, or is
 -- FOR SELECT / FOR DELETE (where none applies); USING alone would be reused
--- as the check, but saying it explicitly is the rule for new tables.
+-- as the check, but saying it explicitly is the rule. (0004 added it to the
+-- four 0001 policies, which had been the exception.)
 SELECT is(
     ARRAY(SELECT p.polrelid::regclass::text || '.' || p.polname
             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
            WHERE c.relnamespace = 'gh'::regnamespace
              AND p.polcmd IN ('*', 'a', 'w') AND p.polwithcheck IS NULL
-             AND p.polrelid NOT IN ('gh.orgs'::regclass, 'gh.users'::regclass,
-                                    'gh.sessions'::regclass, 'gh.invitations'::regclass)
            ORDER BY 1),
-    '{}'::text[], 'every policy since 0003 that allows writes spells out its WITH CHECK');
+    '{}'::text[], 'every policy that allows writes spells out its WITH CHECK');
 
 -- ---------------------------------------------------------------- indexes, keys
 -- The policy column is indexed: every table in gh with an org_id column has

@@ -18,6 +18,18 @@ extern const gh_field gh_api_login_body[];
 /* org.c: the caller's organization */
 gh_status gh_api_org_get(gh_req *r);
 
+/* session.c: the browser session's own endpoints */
+gh_status gh_api_auth_refresh(gh_req *r);
+gh_status gh_api_auth_logout(gh_req *r);
+gh_status gh_api_auth_session(gh_req *r);
+gh_status gh_api_auth_reauthenticate(gh_req *r);
+gh_status gh_api_auth_password(gh_req *r);
+gh_status gh_api_invitation_accept(gh_req *r);
+extern const gh_field gh_api_logout_body[];
+extern const gh_field gh_api_reauth_body[];
+extern const gh_field gh_api_password_body[];
+extern const gh_field gh_api_accept_body[];
+
 /* me.c: who am I; the gateway check */
 gh_status gh_api_me(gh_req *r);
 gh_status gh_api_auth_check(gh_req *r);
@@ -30,6 +42,23 @@ gh_status gh_api_key_revoke(gh_req *r);
 gh_status gh_api_key_rotate(gh_req *r);
 extern const gh_field gh_api_key_create_body[];
 extern const gh_field gh_api_key_rotate_body[];
+
+/* ---- organization settings, users, force logout */
+
+/* org_admin.c: changing the caller's organization; ending all its sessions */
+gh_status gh_api_org_update(gh_req *r);
+gh_status gh_api_org_force_logout(gh_req *r);
+extern const gh_field gh_api_org_update_body[];
+
+/* members.c: the org's users and invitations */
+gh_status gh_api_user_list(gh_req *r);
+gh_status gh_api_user_get(gh_req *r);
+gh_status gh_api_user_create(gh_req *r);
+gh_status gh_api_user_update(gh_req *r);
+gh_status gh_api_user_delete(gh_req *r);
+gh_status gh_api_user_force_logout(gh_req *r);
+extern const gh_field gh_api_user_create_body[];
+extern const gh_field gh_api_user_update_body[];
 
 /* ---- resources of the three platforms (generic layer: resource.h) */
 

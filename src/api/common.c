@@ -7,6 +7,11 @@
 
 #include "core/rand.h"
 #include "db/db.h"
+#include "db/listen.h"
+
+/* How long a change that ends credentials waits for every node's
+ * acknowledgement (see gh_api_wait_invalidated). */
+#define WAIT_MS (GH_LISTEN_FRESH_S * 1000 + 1000)
 
 gh_status gh_api_list_params(gh_req *r, const char *prefix, int *limit, const char **starting_after) {
   *limit = GH_LIST_DEFAULT;
@@ -53,6 +58,12 @@ gh_status gh_api_missing(gh_req *r, const char *id) {
   int other = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), r->principal.org_id) != 0;
   PQclear(res);
   return other ? GH_ERR_ORG_MISMATCH : GH_ERR_NOT_FOUND;
+}
+
+void gh_api_wait_invalidated(const PGresult *res) { gh_api_wait_invalidated_at(res, 0); }
+
+void gh_api_wait_invalidated_at(const PGresult *res, int col) {
+  if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, col)) (void)gh_listen_wait(gh_db_getll(res, 0, col), WAIT_MS);
 }
 
 json_t *gh_api_json_col(const PGresult *res, int row, int col) {

@@ -1,5 +1,6 @@
 /* common.h: pieces every resource handler uses: list pagination, the
- * "not found here" answer (404 or 403 org_mismatch), JSON column helpers. */
+ * "not found here" answer (404 or 403 org_mismatch), the wait after a
+ * cross-node invalidation, JSON column helpers. */
 #ifndef GH_API_COMMON_H
 #define GH_API_COMMON_H
 #include <jansson.h>
@@ -27,6 +28,19 @@ json_t *gh_api_list(json_t *items, int limit);
  * that), else 404 not_found (unknown, malformed, or the other mode of the
  * same org). Always returns an error status. */
 gh_status gh_api_missing(gh_req *r, const char *id);
+
+/* Waits until every live node has applied the invalidation announced by
+ * gh.invalidate() in a transaction that has committed: res is the result
+ * of the statement that called it (its sequence number in row 0, column
+ * 0). Does nothing when res is NULL or has no single row (nothing was
+ * invalidated). A node that does not acknowledge stops trusting its cache
+ * after GH_LISTEN_TRUST_MS and is no longer waited for after
+ * GH_LISTEN_FRESH_S (db/listen.h); the wait lasts a little longer than
+ * that, so on return no node can still accept what was invalidated. The
+ * change itself is committed whatever happens here. */
+void gh_api_wait_invalidated(const PGresult *res);
+/* The same, with the sequence number in column col. */
+void gh_api_wait_invalidated_at(const PGresult *res, int col);
 
 /* A jsonb/json column as a JSON value (new reference; null when SQL NULL
  * or unparsable). */

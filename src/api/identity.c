@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -84,10 +85,21 @@ static gh_status login_work(gh_req *r) {
     snprintf(user_id, sizeof user_id, "%s", PQgetvalue(res, 0, 0));
     hash = PQgetvalue(res, 0, 1);
   }
+  /* Throttled before the password is looked at: the account (its user id,
+   * or for an unknown email the email, so both answer alike) and the
+   * client's address. */
+  int wait = gh_cfg->rate_limits_off ? 0 : gh_throttle_attempt(user_id[0] ? user_id : lower, r->client_ip);
+  if (wait) {
+    if (hash) sodium_memzero(hash, strlen(hash));
+    PQclear(res);
+    r->retry_after = wait;
+    return GH_ERR_RATE_LIMITED;
+  }
   int ok = gh_password_verify(hash, pw);
   if (hash) sodium_memzero(hash, strlen(hash));
   PQclear(res);
   if (!ok) {
+    if (!gh_cfg->rate_limits_off) gh_throttle_failed(user_id[0] ? user_id : lower);
     gh_metrics_inc(GH_M_LOGIN_FAILED);
     gh_log_obj(GH_LOG_INFO, "login failed",
                json_pack("{s:s, s:s}", "request_id", r->id, "reason", user_id[0] ? "wrong password" : "no such user"));

@@ -18,15 +18,8 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "db/db.h"
-#include "db/listen.h"
 
 #define MAX_GRACE (7 * 24 * 3600)
-/* How long a revocation waits for every node's acknowledgement. A node that
- * stops acknowledging also stops heartbeating: after GH_LISTEN_TRUST_MS it
- * no longer trusts its cache, and after GH_LISTEN_FRESH_S it is no longer
- * waited for. Waiting a little longer than the latter means the call returns
- * only when no node can still accept the key. */
-#define WAIT_MS (GH_LISTEN_FRESH_S * 1000 + 1000)
 
 const gh_field gh_api_key_create_body[] = {
     {"name", GH_F_STRING, true, false},
@@ -192,12 +185,6 @@ gh_status gh_api_key_get(gh_req *r) {
   return list_or_get(r, id);
 }
 
-/* Waits for every node to drop key `id` after the invalidation whose
- * sequence number is in res (column 0). */
-static void wait_dropped(const PGresult *res) {
-  if (res && PQntuples(res) == 1) (void)gh_listen_wait(gh_db_getll(res, 0, 0), WAIT_MS);
-}
-
 gh_status gh_api_key_revoke(gh_req *r) {
   const char *id = gh_req_param(r, 0);
   if (!gh_id_valid(id, "key_")) return gh_api_missing(r, id);
@@ -214,7 +201,7 @@ gh_status gh_api_key_revoke(gh_req *r) {
     gh_db_clear(res, 2);
     return gh_api_missing(r, id);
   }
-  wait_dropped(res[1]);
+  gh_api_wait_invalidated(res[1]);
   json_t *key = render_key(res[0], 0);
   gh_db_clear(res, 2);
   return gh_req_reply(r, 200, key);
@@ -263,7 +250,7 @@ gh_status gh_api_key_rotate(gh_req *r) {
     sodium_memzero(secret, sizeof secret);
     return s;
   }
-  wait_dropped(res[2]);
+  gh_api_wait_invalidated(res[2]);
   PGresult *row = res[0];
   res[0] = NULL;
   gh_db_clear(res, 3);

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/activity.h"
 #include "auth/apikey.h"
 #include "auth/keycache.h"
+#include "auth/sesscache.h"
 #include "auth/token.h"
 #include "core/clock.h"
 #include "db/db.h"
@@ -14,40 +16,90 @@
 
 #define SESSION_COOKIE "gh_session"
 
-gh_status gh_authn_session_hash(const unsigned char hash[32], gh_principal *p) {
+/* The session's record from the database (gh.session_auth). *state gets
+ * "live", "expired" or "revoked"; GH_ERR_UNAUTHORIZED if there is none. */
+static gh_status session_from_db(const unsigned char hash[32], gh_sessinfo *s, char state[16]) {
   const char *vals[1] = {(const char *)hash};
   const int lens[1] = {32};
   gh_db_stmt q = {"SELECT session_id, user_id, org_id, role, state, "
-                  "extract(epoch from access_expires_at)::bigint, extract(epoch from expires_at)::bigint, "
-                  "extract(epoch from idle_expires_at)::bigint, "
-                  "coalesce(extract(epoch from reauthenticated_at)::bigint, 0) "
-                  "FROM gh.session_lookup($1::bytea)",
+                  "floor(extract(epoch from access_expires_at))::bigint, "
+                  "floor(extract(epoch from expires_at))::bigint, floor(extract(epoch from last_active_at))::bigint, "
+                  "idle_timeout_seconds, coalesce(floor(extract(epoch from reauthenticated_at))::bigint, 0), "
+                  "floor(extract(epoch from created_at))::bigint FROM gh.session_auth($1::bytea)",
                   1, vals, lens};
   PGresult *res;
-  gh_status s = gh_db_exec(&q, &res);
-  if (s) return s;
+  gh_status st = gh_db_exec(&q, &res);
+  if (st) return st;
   if (PQntuples(res) != 1) {
     PQclear(res);
     return GH_ERR_UNAUTHORIZED;
   }
-  const char *state = PQgetvalue(res, 0, 4);
-  if (strcmp(state, "live")) {
-    s = strcmp(state, "expired") ? GH_ERR_UNAUTHORIZED : GH_ERR_TOKEN_EXPIRED;
-    PQclear(res);
-    return s;
-  }
-  p->kind = GH_CRED_SESSION;
-  snprintf(p->credential_id, sizeof p->credential_id, "%s", PQgetvalue(res, 0, 0));
-  snprintf(p->user_id, sizeof p->user_id, "%s", PQgetvalue(res, 0, 1));
-  snprintf(p->org_id, sizeof p->org_id, "%s", PQgetvalue(res, 0, 2));
-  snprintf(p->role, sizeof p->role, "%s", PQgetvalue(res, 0, 3));
-  p->access_expires_at = gh_db_getll(res, 0, 5);
-  p->expires_at = gh_db_getll(res, 0, 6);
-  p->idle_expires_at = gh_db_getll(res, 0, 7);
-  p->reauthenticated_at = gh_db_getll(res, 0, 8);
-  p->scopes = strcmp(p->role, "admin") ? GH_SCOPE_RESOURCES : GH_SCOPE_ALL;
-  memcpy(p->hash, hash, 32);
+  memset(s, 0, sizeof *s);
+  snprintf(s->session_id, sizeof s->session_id, "%s", PQgetvalue(res, 0, 0));
+  snprintf(s->user_id, sizeof s->user_id, "%s", PQgetvalue(res, 0, 1));
+  snprintf(s->org_id, sizeof s->org_id, "%s", PQgetvalue(res, 0, 2));
+  s->admin = !strcmp(PQgetvalue(res, 0, 3), "admin");
+  snprintf(state, 16, "%s", PQgetvalue(res, 0, 4));
+  s->access_expires_at = gh_db_getll(res, 0, 5);
+  s->expires_at = gh_db_getll(res, 0, 6);
+  s->last_active_at = s->flushed_at = gh_db_getll(res, 0, 7);
+  s->idle_timeout = (int32_t)gh_db_getll(res, 0, 8);
+  s->reauthenticated_at = gh_db_getll(res, 0, 9);
+  s->created_at = gh_db_getll(res, 0, 10);
   PQclear(res);
+  return GH_OK;
+}
+
+void gh_authn_fill_session(gh_principal *p, const gh_sessinfo *s, const unsigned char hash[32], int64_t now) {
+  p->kind = GH_CRED_SESSION;
+  snprintf(p->credential_id, sizeof p->credential_id, "%s", s->session_id);
+  snprintf(p->user_id, sizeof p->user_id, "%s", s->user_id);
+  snprintf(p->org_id, sizeof p->org_id, "%s", s->org_id);
+  snprintf(p->role, sizeof p->role, "%s", s->admin ? "admin" : "member");
+  p->scopes = s->admin ? GH_SCOPE_ALL : GH_SCOPE_RESOURCES;
+  p->access_expires_at = s->access_expires_at;
+  p->expires_at = s->expires_at;
+  p->idle_expires_at = (s->last_active_at > now ? s->last_active_at : now) + s->idle_timeout;
+  p->reauthenticated_at = s->reauthenticated_at;
+  p->created_at = s->created_at;
+  memcpy(p->hash, hash, 32);
+}
+
+/* Authenticates a session by its access-token hash. Deadlines are checked
+ * on every request, from the cache when it can be trusted. A session whose
+ * idle deadline seems past is re-read first: it may have been active on
+ * another node since. Every request counts as activity (refresh does not
+ * come through here). */
+gh_status gh_authn_session(const unsigned char hash[32], gh_principal *p) {
+  gh_sessinfo s;
+  char state[16] = "live";
+  int trusted = gh_listen_trusted(), fresh = 0;
+  if (!(trusted && gh_sesscache_get(hash, &s))) {
+    uint64_t epoch = gh_sesscache_epoch();
+    gh_status st = session_from_db(hash, &s, state);
+    if (st) return st;
+    if (!strcmp(state, "revoked")) return GH_ERR_UNAUTHORIZED;
+    if (!strcmp(state, "expired")) return GH_ERR_TOKEN_EXPIRED;
+    if (trusted) gh_sesscache_put(hash, &s, epoch);
+    fresh = 1;
+  }
+  int64_t now = gh_now();
+  if (now >= s.expires_at || now >= s.access_expires_at) return GH_ERR_TOKEN_EXPIRED;
+  if (now >= s.last_active_at + s.idle_timeout) {
+    if (fresh) return GH_ERR_TOKEN_EXPIRED;
+    gh_sessinfo db;
+    uint64_t epoch = gh_sesscache_epoch();
+    gh_status st = session_from_db(hash, &db, state);
+    if (st) return st;
+    if (strcmp(state, "live")) return strcmp(state, "expired") ? GH_ERR_UNAUTHORIZED : GH_ERR_TOKEN_EXPIRED;
+    if (db.last_active_at < s.last_active_at) db.last_active_at = s.last_active_at;
+    s = db;
+    if (now >= s.last_active_at + s.idle_timeout) return GH_ERR_TOKEN_EXPIRED;
+    gh_sesscache_put(hash, &s, epoch);
+  }
+  if (gh_sesscache_touch(hash, now) || !trusted) gh_activity_note(s.session_id, now);
+  s.last_active_at = now;
+  gh_authn_fill_session(p, &s, hash, now);
   return GH_OK;
 }
 
@@ -129,7 +181,7 @@ gh_status gh_authn_request(gh_req *r) {
   if (!cookie || !*cookie || strlen(cookie) > 128) return GH_ERR_UNAUTHORIZED;
   unsigned char hash[32];
   gh_token_hash(cookie, strlen(cookie), hash);
-  gh_status s = gh_authn_session_hash(hash, &r->principal);
+  gh_status s = gh_authn_session(hash, &r->principal);
   if (s) return s;
   const char *mode = gh_req_header(r, "Gatehouse-Mode");
   r->principal.livemode = !(mode && !strcasecmp(mode, "test"));

@@ -6,15 +6,20 @@
  * session past a deadline); the reason goes only to the log line. */
 #ifndef GH_AUTHN_H
 #define GH_AUTHN_H
+#include "auth/sesscache.h"
 #include "http/request.h"
 
 /* Fills r->principal or returns GH_ERR_UNAUTHORIZED / GH_ERR_TOKEN_EXPIRED
  * / GH_ERR_DB_DOWN. */
 gh_status gh_authn_request(gh_req *r);
 
-/* Looks up a session by its access-token hash (no org context needed: the
- * token itself is the proof). Fills p on GH_OK. */
-gh_status gh_authn_session_hash(const unsigned char hash[32], gh_principal *p);
+/* Authenticates a session by its access-token hash (no org context needed:
+ * the token itself is the proof): deadlines, activity, the cache. Fills p
+ * on GH_OK; GH_ERR_TOKEN_EXPIRED past a deadline, GH_ERR_UNAUTHORIZED when
+ * ended or unknown. */
+gh_status gh_authn_session(const unsigned char hash[32], gh_principal *p);
+/* Fills a session principal from a session record. */
+void gh_authn_fill_session(gh_principal *p, const gh_sessinfo *s, const unsigned char hash[32], int64_t now);
 
 /* Space-separated scope names → effective bits (admin implies all). */
 uint32_t gh_authn_scope_bits(const char *list);

@@ -39,7 +39,7 @@ typedef struct {
   char user_id[GH_ID_MAX];       /* sessions only */
   char role[8];                  /* "admin"/"member" for sessions */
   unsigned char hash[32];        /* keyed hash of the presented secret */
-  long long access_expires_at, expires_at, idle_expires_at, reauthenticated_at;
+  long long access_expires_at, expires_at, idle_expires_at, reauthenticated_at, created_at;
 } gh_principal;
 
 #endif

@@ -23,22 +23,60 @@ static int is_loopback(const char *ip) {
 
 int gh_session_insecure_ok(gh_req *r) { return gh_cfg->dev && is_loopback(r->client_ip); }
 
+void gh_session_set_cookies(gh_req *r, const char *access, const char *refresh, int64_t expires_at) {
+  long life = (long)(expires_at - gh_now());
+  if (life < 1) life = 1;
+  int secure = !gh_session_insecure_ok(r);
+  char cookie[256];
+  /* gh_session lives as long as the session, so that a stale access token
+   * is still presented and answered token_expired, not unauthorized. */
+  gh_session_cookie(cookie, sizeof cookie, "gh_session", access, "/", life, "Lax", secure);
+  gh_req_add_header(r, "Set-Cookie", cookie);
+  gh_session_cookie(cookie, sizeof cookie, "gh_refresh", refresh, "/v1/auth", life, "Strict", secure);
+  gh_req_add_header(r, "Set-Cookie", cookie);
+  sodium_memzero(cookie, sizeof cookie);
+}
+
+void gh_session_clear_cookies(gh_req *r) {
+  char cookie[256];
+  int secure = !gh_session_insecure_ok(r);
+  gh_session_cookie(cookie, sizeof cookie, "gh_session", "", "/", 0, "Lax", secure);
+  gh_req_add_header(r, "Set-Cookie", cookie);
+  gh_session_cookie(cookie, sizeof cookie, "gh_refresh", "", "/v1/auth", 0, "Strict", secure);
+  gh_req_add_header(r, "Set-Cookie", cookie);
+}
+
+void gh_session_new_tokens(gh_session_tokens *t) {
+  gh_token_new(t->access);
+  gh_token_new(t->refresh);
+  gh_token_hash(t->access, strlen(t->access), t->access_hash);
+  gh_token_hash(t->refresh, strlen(t->refresh), t->refresh_hash);
+}
+
+void gh_session_derive_tokens(const char *refresh, gh_session_tokens *t) {
+  gh_token_derive(refresh, "access", t->access);
+  gh_token_derive(refresh, "refresh", t->refresh);
+  gh_token_hash(t->access, strlen(t->access), t->access_hash);
+  gh_token_hash(t->refresh, strlen(t->refresh), t->refresh_hash);
+}
+
+void gh_session_wipe_tokens(gh_session_tokens *t) { sodium_memzero(t, sizeof *t); }
+
 gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p) {
-  char sid[GH_ID_MAX], access[GH_TOKEN_MAX], refresh[GH_TOKEN_MAX], ttl[16];
-  unsigned char ah[GH_HASH_BYTES], rh[GH_HASH_BYTES];
+  char sid[GH_ID_MAX], ttl[16];
+  gh_session_tokens t;
   gh_id_new(sid, "ses_");
-  gh_token_new(access);
-  gh_token_new(refresh);
-  gh_token_hash(access, strlen(access), ah);
-  gh_token_hash(refresh, strlen(refresh), rh);
-  snprintf(ttl, sizeof ttl, "%d", GH_ACCESS_TTL);
+  gh_session_new_tokens(&t);
+  snprintf(ttl, sizeof ttl, "%d", gh_cfg->access_ttl_seconds);
   const char *ua = gh_req_header(r, "User-Agent");
   char ua_short[256];
   snprintf(ua_short, sizeof ua_short, "%s", ua ? ua : "");
-  const char *vals[7] = {sid, user_id, (const char *)ah, (const char *)rh, ttl, r->client_ip, ua_short};
+  const char *vals[7] = {sid,          user_id, (const char *)t.access_hash, (const char *)t.refresh_hash, ttl,
+                         r->client_ip, ua_short};
   const int lens[7] = {0, 0, GH_HASH_BYTES, GH_HASH_BYTES, 0, 0, 0};
-  gh_db_stmt q = {"SELECT session_id, org_id, extract(epoch from expires_at)::bigint, "
-                  "extract(epoch from access_expires_at)::bigint, extract(epoch from idle_expires_at)::bigint "
+  gh_db_stmt q = {"SELECT session_id, org_id, floor(extract(epoch from expires_at))::bigint, "
+                  "floor(extract(epoch from access_expires_at))::bigint, "
+                  "floor(extract(epoch from idle_expires_at))::bigint "
                   "FROM gh.session_create($1, $2, $3::bytea, $4::bytea, $5::int, $6, $7)",
                   7, vals, lens};
   PGresult *res;
@@ -54,30 +92,18 @@ gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p) {
     p->expires_at = gh_db_getll(res, 0, 2);
     p->access_expires_at = gh_db_getll(res, 0, 3);
     p->idle_expires_at = gh_db_getll(res, 0, 4);
-    p->reauthenticated_at = gh_now();
-    memcpy(p->hash, ah, sizeof ah);
-    long life = (long)(p->expires_at - gh_now());
-    if (life < 1) life = 1;
-    int secure = !gh_session_insecure_ok(r);
-    char cookie[256];
-    /* gh_session lives as long as the session, so that a stale access
-     * token is still presented and answered token_expired, not
-     * unauthorized. */
-    gh_session_cookie(cookie, sizeof cookie, "gh_session", access, "/", life, "Lax", secure);
-    gh_req_add_header(r, "Set-Cookie", cookie);
-    gh_session_cookie(cookie, sizeof cookie, "gh_refresh", refresh, "/v1/auth", life, "Strict", secure);
-    gh_req_add_header(r, "Set-Cookie", cookie);
-    sodium_memzero(cookie, sizeof cookie);
+    p->reauthenticated_at = p->created_at = gh_now();
+    memcpy(p->hash, t.access_hash, sizeof t.access_hash);
+    gh_session_set_cookies(r, t.access, t.refresh, p->expires_at);
   }
   PQclear(res);
-  sodium_memzero(access, sizeof access);
-  sodium_memzero(refresh, sizeof refresh);
-  sodium_memzero(rh, sizeof rh);
-  sodium_memzero(ah, sizeof ah);
+  gh_session_wipe_tokens(&t);
   return s;
 }
 
-gh_status gh_session_login_body(const gh_principal *p, json_t **out) {
+gh_status gh_session_login_body(const gh_principal *p, json_t **out) { return gh_session_body(p, false, out); }
+
+gh_status gh_session_body(const gh_principal *p, bool with_role, json_t **out) {
   const char *vals[2] = {p->user_id, p->credential_id};
   gh_db_stmt q[2] = {
       {"SELECT " GH_ORG_COLS ", " GH_USER_COLS " FROM gh.users u JOIN gh.orgs o ON o.id = u.org_id WHERE u.id = $1", 1,
@@ -98,6 +124,7 @@ gh_status gh_session_login_body(const gh_principal *p, json_t **out) {
   *out =
       json_pack("{s:o, s:o, s:o, s:s}", "user", gh_obj_user(res[0], 0, GH_ORG_NCOLS), "org", gh_obj_org(res[0], 0, 0),
                 "session", gh_obj_session(p, gh_db_getll(res[1], 0, 0)), "csrf_token", csrf);
+  if (*out && with_role) json_object_set_new(*out, "role", json_string(PQgetvalue(res[1], 0, 1)));
   gh_db_clear(res, 2);
   return *out ? GH_OK : GH_ERR_NOMEM;
 }

@@ -8,7 +8,24 @@
 #define GH_SESSION_H
 #include "http/request.h"
 
-#define GH_ACCESS_TTL 900
+/* A pair of fresh (or derived) tokens and their keyed hashes. Wipe with
+ * gh_session_wipe_tokens(). */
+typedef struct {
+  char access[GH_TOKEN_MAX], refresh[GH_TOKEN_MAX];
+  unsigned char access_hash[32], refresh_hash[32];
+} gh_session_tokens;
+
+/* Random tokens (login, re-authentication). */
+void gh_session_new_tokens(gh_session_tokens *t);
+/* The tokens a refresh token rotates to: derived from it with the pepper,
+ * so that two tabs (or nodes) refreshing with the same token at once agree
+ * on the result without sharing state. */
+void gh_session_derive_tokens(const char *refresh, gh_session_tokens *t);
+void gh_session_wipe_tokens(gh_session_tokens *t);
+/* Sets both cookies; they live until the session's absolute deadline. */
+void gh_session_set_cookies(gh_req *r, const char *access, const char *refresh, int64_t expires_at);
+/* Expires both cookies (logout). */
+void gh_session_clear_cookies(gh_req *r);
 
 /* Creates a session for the active user user_id, sets both cookies on r and
  * fills p (kind, ids, deadlines, hash of the access token). Returns
@@ -26,5 +43,7 @@ int gh_session_insecure_ok(gh_req *r);
 /* The login body {user, org, session, csrf_token} for the session in p,
  * read through the org context. On GH_OK *out is owned by the caller. */
 gh_status gh_session_login_body(const gh_principal *p, json_t **out);
+/* The same, with "role" added when with_role (GET /v1/auth/session). */
+gh_status gh_session_body(const gh_principal *p, bool with_role, json_t **out);
 
 #endif

@@ -25,3 +25,16 @@ void gh_token_csrf(const char *session_id, char out[GH_CSRF_MAX]) {
   sodium_bin2base64(out, GH_CSRF_MAX, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   sodium_memzero(mac, sizeof mac);
 }
+
+void gh_token_derive(const char *secret, const char *label, char out[48]) {
+  unsigned char mac[GH_HASH_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, gh_secrets->pepper, sizeof gh_secrets->pepper);
+  crypto_auth_hmacsha256_update(&st, (const unsigned char *)label, strlen(label));
+  crypto_auth_hmacsha256_update(&st, (const unsigned char *)":", 1);
+  crypto_auth_hmacsha256_update(&st, (const unsigned char *)secret, strlen(secret));
+  crypto_auth_hmacsha256_final(&st, mac);
+  sodium_memzero(&st, sizeof st);
+  sodium_bin2base64(out, 48, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(mac, sizeof mac);
+}

@@ -16,4 +16,8 @@ void gh_token_hash(const char *secret, size_t len, unsigned char out[GH_HASH_BYT
  * Derived, never stored, and the same for the session's whole life. */
 void gh_token_csrf(const char *session_id, char out[GH_CSRF_MAX]);
 
+/* out = base64url(HMAC(pepper, label + ":" + secret)): a secret derived
+ * from another, unpredictable without both. */
+void gh_token_derive(const char *secret, const char *label, char out[48]);
+
 #endif

@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "auth/activity.h"
 #include "auth/keycache.h"
+#include "auth/sesscache.h"
 #include "auth/password.h"
 #include "cli/cli.h"
 #include "cli/setup.h"
@@ -30,6 +32,10 @@ int gh_cli_serve(int argc, char **argv) {
   gh_status s = gh_setup_start(&su);
   gh_server *srv = NULL;
   gh_listen_on("key", gh_keycache_drop_id, gh_keycache_flush);
+  gh_listen_on("session", gh_sesscache_drop_session, gh_sesscache_flush);
+  gh_listen_on("user", gh_sesscache_drop_user, NULL);
+  gh_listen_on("org", gh_sesscache_drop_org, NULL);
+  gh_listen_on_tick(gh_activity_flush);
   if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
   if (!s) srv = gh_server_new(&su.cfg, &s);
@@ -57,6 +63,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_stop();
   gh_password_shutdown();
   gh_keycache_reset();
+  gh_sesscache_reset();
   gh_setup_stop(&su);
   gh_log(GH_LOG_INFO, "stopped");
   return 0;

@@ -96,6 +96,7 @@ gh_status gh_config_load(gh_config *cfg) {
   cfg->key_rate = 100, cfg->key_burst = 200;
   cfg->session_rate = 50, cfg->session_burst = 100;
   cfg->reauth_window_seconds = 300;
+  cfg->access_ttl_seconds = 900;
   cfg->http_threads = (int)(2 * cores);
   cfg->hash_threads = (int)cores;
 
@@ -124,6 +125,12 @@ gh_status gh_config_load(gh_config *cfg) {
   v = getenv("GATEHOUSE_REAUTH_WINDOW_SECONDS");
   if (v && *v && parse_int(v, 1, 86400, &cfg->reauth_window_seconds))
     return bad("GATEHOUSE_REAUTH_WINDOW_SECONDS", "expected 1..86400");
+
+  /* A short access-token lifetime lets tests watch silent refresh; only in
+   * development mode, like the short idle timeout. */
+  v = getenv("GATEHOUSE_ACCESS_TTL_SECONDS");
+  if (v && *v && (!cfg->dev || parse_int(v, 2, 900, &cfg->access_ttl_seconds)))
+    return bad("GATEHOUSE_ACCESS_TTL_SECONDS", "expected 2..900, and only with GATEHOUSE_DEV=1");
 
   v = getenv("GATEHOUSE_RATE_LIMITS");
   if (v && *v && gh_config_parse_rate_limits(v, cfg))

@@ -109,6 +109,7 @@ gh_status gh_db_status_of(const PGresult *res) {
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   if (!state) return GH_ERR_DB;
   if (!strcmp(state, "23505")) return GH_ERR_CONFLICT;
+  if (!strcmp(state, "P0001")) return GH_ERR_CONFLICT;
   if (!strncmp(state, "22", 2) || !strcmp(state, "23514") || !strcmp(state, "23503") || !strcmp(state, "23502"))
     return GH_ERR_INVALID_REQUEST;
   if (!strncmp(state, "08", 2) || !strcmp(state, "57P01") || !strcmp(state, "57P03") || !strcmp(state, "53300"))
@@ -192,8 +193,8 @@ static int send_stmt(PGconn *c, const gh_db_stmt *s, sent_stmt *out) {
 static void log_error(const PGresult *r, const char *sql) {
   const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
   const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-  json_t *f = json_pack("{s:s, s:s, s:s}", "sqlstate", state ? state : "", "error", msg ? msg : "", "sql",
-                        sql ? sql : "");
+  json_t *f =
+      json_pack("{s:s, s:s, s:s}", "sqlstate", state ? state : "", "error", msg ? msg : "", "sql", sql ? sql : "");
   gh_log_obj(GH_LOG_WARN, "database statement failed", f);
 }
 

@@ -23,6 +23,8 @@ typedef struct {
 } kind_handler;
 static kind_handler kinds[MAX_KINDS];
 static int nkinds;
+static gh_listen_tick_fn ticks[MAX_KINDS];
+static int nticks;
 static char node_id[GH_ID_MAX];
 static pthread_t thread;
 static atomic_bool running, started;
@@ -40,6 +42,10 @@ const char *gh_listen_node_id(void) { return node_id; }
 
 void gh_listen_on(const char *kind, gh_listen_drop_fn drop, gh_listen_flush_fn flush) {
   if (nkinds < MAX_KINDS) kinds[nkinds++] = (kind_handler){kind, drop, flush};
+}
+
+void gh_listen_on_tick(gh_listen_tick_fn fn) {
+  if (nticks < MAX_KINDS) ticks[nticks++] = fn;
 }
 
 static void flush_all(void) {
@@ -130,7 +136,11 @@ static void *run(void *arg) {
         was_up = false;
       }
     }
+    for (int i = 0; i < nticks; i++)
+      ticks[i]();
   }
+  for (int i = 0; i < nticks; i++)
+    ticks[i]();
   PGconn *c = gh_db_conn();
   if (c) call(c, "SELECT gh.node_leave($1)", node_id, NULL);
   atomic_store(&trusted_until_ms, 0);

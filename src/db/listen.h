@@ -29,6 +29,10 @@ typedef void (*gh_listen_flush_fn)(void);
 /* Registers what to do for notifications of `kind` ("key", "session",
  * "user", "org"), and a flush for reconnection. Call before start. */
 void gh_listen_on(const char *kind, gh_listen_drop_fn drop, gh_listen_flush_fn flush);
+/* Registers periodic work for the listener's thread and connection (run
+ * about four times a second, and once more when stopping). */
+typedef void (*gh_listen_tick_fn)(void);
+void gh_listen_on_tick(gh_listen_tick_fn fn);
 /* Starts the listener thread (database parameters from db.h). */
 gh_status gh_listen_start(void);
 /* Stops it and removes this node from the registry. */

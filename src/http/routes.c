@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/static.h"
 
 /* clang-format off */
 const gh_route gh_routes[] = {
@@ -24,6 +25,20 @@ const gh_route gh_routes[] = {
     /* Identities: open routes that create sessions. */
     {.method = "POST", .path = "/v1/signup", .handler = gh_api_signup, .body = gh_api_signup_body},
     {.method = "POST", .path = "/v1/auth/login", .handler = gh_api_login, .body = gh_api_login_body},
+    {.method = "POST", .path = "/v1/invitations/accept", .handler = gh_api_invitation_accept,
+     .body = gh_api_accept_body},
+    /* Refresh authenticates itself with the refresh cookie (and checks
+     * Origin): the access token may have expired, which is why it runs. */
+    {.method = "POST", .path = "/v1/auth/refresh", .handler = gh_api_auth_refresh},
+
+    /* The browser session itself. */
+    {.method = "POST", .path = "/v1/auth/logout", .handler = gh_api_auth_logout, .auth = GH_AUTH_SESSION,
+     .body = gh_api_logout_body},
+    {.method = "GET", .path = "/v1/auth/session", .handler = gh_api_auth_session, .auth = GH_AUTH_SESSION},
+    {.method = "POST", .path = "/v1/auth/reauthenticate", .handler = gh_api_auth_reauthenticate,
+     .auth = GH_AUTH_SESSION, .body = gh_api_reauth_body},
+    {.method = "POST", .path = "/v1/auth/password", .handler = gh_api_auth_password, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_SELF, .body = gh_api_password_body},
 
     /* The caller's organization. */
     {.method = "GET", .path = "/v1/org", .handler = gh_api_org_get, .auth = GH_AUTH_ANY},
@@ -43,6 +58,25 @@ const gh_route gh_routes[] = {
      .sensitive = GH_SENSITIVE_ADMIN},
     {.method = "POST", .path = "/v1/api_keys/{id}/rotate", .handler = gh_api_key_rotate, .auth = GH_AUTH_SESSION,
      .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_key_rotate_body},
+
+    /* Organization settings, users, force logout: admins read; admin
+     * sessions that re-authenticated change. */
+    {.method = "PATCH", .path = "/v1/org", .handler = gh_api_org_update, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_org_update_body},
+    {.method = "POST", .path = "/v1/org/force_logout", .handler = gh_api_org_force_logout, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN},
+    {.method = "GET", .path = "/v1/users", .handler = gh_api_user_list, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "POST", .path = "/v1/users", .handler = gh_api_user_create, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_user_create_body},
+    {.method = "GET", .path = "/v1/users/{id}", .handler = gh_api_user_get, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "PATCH", .path = "/v1/users/{id}", .handler = gh_api_user_update, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_user_update_body},
+    {.method = "DELETE", .path = "/v1/users/{id}", .handler = gh_api_user_delete, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN},
+    {.method = "POST", .path = "/v1/users/{id}/force_logout", .handler = gh_api_user_force_logout,
+     .auth = GH_AUTH_SESSION, .sensitive = GH_SENSITIVE_ADMIN},
 
     /* ---- resources (begin) */
     /* Applications platform: applications, reviews. A review is requested
@@ -109,6 +143,15 @@ const gh_route gh_routes[] = {
     {.method = "GET", .path = "/v1/contracts/{id}/executions", .handler = gh_api_contract_executions,
      .auth = GH_AUTH_ANY, .org_path = true, .scope = GH_SCOPE_READ_CONTRACTS},
     /* ---- resources (end) */
+
+    /* ---- admin panel (begin): the embedded files of web/ (static.c), open.
+     * Only these exact paths; any other path outside /v1/ stays 404. */
+    {.method = "GET", .path = "/", .handler = gh_static_serve},
+    {.method = "GET", .path = "/index.html", .handler = gh_static_serve},
+    {.method = "GET", .path = "/app.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/session.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/app.css", .handler = gh_static_serve},
+    /* ---- admin panel (end) */
 };
 /* clang-format on */
 const int gh_routes_count = sizeof gh_routes / sizeof *gh_routes;

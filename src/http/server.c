@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "auth/authn.h"
+#include "auth/csrf.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -320,6 +321,9 @@ static gh_status dispatch(gh_req *r) {
   gh_status s;
   if (r->route->auth != GH_AUTH_OPEN) {
     if ((s = gh_authn_request(r))) return s;
+    /* A cookie is an ambient credential: unsafe requests it authenticates
+     * must prove they come from our pages. */
+    if (r->principal.kind == GH_CRED_SESSION && (s = gh_csrf_check(r))) return s;
     /* Any org id in the URL other than the caller's, existing or not. */
     if (org_url && strcmp(url_org, r->principal.org_id)) return GH_ERR_ORG_MISMATCH;
     if ((s = check_authz(r))) return s;

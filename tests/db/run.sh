@@ -17,6 +17,8 @@
 #   GATEHOUSE_TEST_IMPLS    implementations to test (default "extension sealed")
 #   GATEHOUSE_TEST_KEEP=1   keep the temp cluster running (prints its URL)
 #   GATEHOUSE_TEST_NO_BINARY=1  force the psql install path
+# After the suites, tests/db/races.sh stages concurrent transactions on two
+# connections (refresh race, last-admin guard, single-use invitation).
 # Exit status: 0 only if every suite passed for every implementation.
 set -euo pipefail
 
@@ -161,6 +163,11 @@ for impl in $IMPLS; do
     else
         echo "not ok - invalidate's NOTIFY ($impl); psql said:"
         sed 's/^/#   /' <<<"$notes"
+        failed=1
+    fi
+    # Concurrency (two connections): refresh race, last-admin guard,
+    # single-use invitation. See tests/db/races.sh.
+    if ! BIN="$BIN" "$ROOT/tests/db/races.sh" "$db" "$app_pw" "$impl"; then
         failed=1
     fi
 done

@@ -11,18 +11,20 @@ const S = () => ctx.srv;
 const KEY_RE = /^sk_(live|test)_[A-Za-z0-9]{32}$/;
 
 let admin; // { cookie, org } of a fresh org's admin session
-const cookieOf = (su) => ({ gh_session: su.cookies.gh_session.value });
+// A session as request options: its cookie, and the CSRF token that every
+// cookie-authenticated unsafe request must carry.
+const as = (who) => ({ cookies: who.cookie, headers: { 'X-CSRF-Token': who.csrf } });
 const bearer = (k) => ({ headers: { Authorization: `Bearer ${k}` } });
 
 async function newOrg() {
   const su = await signup(S());
   assert.equal(su.res.status, 201, su.res.text);
-  return { cookie: cookieOf(su), org: su.json.org.id };
+  return { cookie: { gh_session: su.cookies.gh_session.value }, csrf: su.json.csrf_token, org: su.json.org.id };
 }
 
 async function createKey(who, body = {}, srv = S()) {
   const res = await srv.post('/v1/api_keys', { name: 'ci', scopes: ['read:applications'], mode: 'live', ...body },
-    { cookies: who.cookie });
+    as(who));
   return res;
 }
 
@@ -51,10 +53,10 @@ describe('creating keys', () => {
     for (const f of ['expires_at', 'revoked_at', 'last_used_at', 'last_used_ip']) assert.equal(k[f], null, f);
     assert.match(k.created_at, RFC3339_UTC_RE);
     // Never shown again: neither by id nor in the list.
-    const got = expectJson(await S().get(`/v1/api_keys/${k.id}`, { cookies: admin.cookie }), 200);
+    const got = expectJson(await S().get(`/v1/api_keys/${k.id}`, as(admin)), 200);
     assert.ok(!('secret' in got));
     assert.equal(got.redacted_secret, k.redacted_secret);
-    const list = expectJson(await S().get('/v1/api_keys', { cookies: admin.cookie }), 200);
+    const list = expectJson(await S().get('/v1/api_keys', as(admin)), 200);
     assert.equal(list.object, 'list');
     assert.ok(list.data.some((x) => x.id === k.id));
     assert.ok(!JSON.stringify(list).includes(k.secret), 'secret in the list');
@@ -172,19 +174,19 @@ describe('sensitive operations', () => {
     await sleep(2100);
     expectError(await createKey(who, {}, srv), 403, 'reauthentication_required');
     // Reading is not sensitive.
-    expectJson(await srv.get('/v1/api_keys', { cookies: who.cookie }), 200);
+    expectJson(await srv.get('/v1/api_keys', as(who)), 200);
   });
 
   test("another org's key id is 403 org_mismatch and reveals nothing", async () => {
     const other = await newOrg();
     const theirs = await key(other);
     for (const [m, p] of [['GET', ''], ['POST', '/revoke'], ['POST', '/rotate']]) {
-      const r = await S().request(m, `/v1/api_keys/${theirs.id}${p}`, { cookies: admin.cookie, json: m === 'POST' ? {} : undefined });
+      const r = await S().request(m, `/v1/api_keys/${theirs.id}${p}`, { ...as(admin), json: m === 'POST' ? {} : undefined });
       const b = expectError(r, 403, 'org_mismatch');
       assert.ok(!JSON.stringify(b).includes(theirs.name === 'ci' ? theirs.redacted_secret : theirs.name));
     }
-    expectError(await S().get('/v1/api_keys/key_doesnotexist0000000000', { cookies: admin.cookie }), 404, 'not_found');
-    expectError(await S().get("/v1/api_keys/'or'1'='1", { cookies: admin.cookie }), 404, 'not_found');
+    expectError(await S().get('/v1/api_keys/key_doesnotexist0000000000', as(admin)), 404, 'not_found');
+    expectError(await S().get("/v1/api_keys/'or'1'='1", as(admin)), 404, 'not_found');
   });
 });
 
@@ -192,16 +194,16 @@ describe('revocation and rotation', () => {
   test('revoke: rejected at once; revoking again keeps the first revoked_at', async () => {
     const k = await key(admin);
     expectJson(await S().get('/v1/me', bearer(k.secret)), 200);
-    const r = expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, { cookies: admin.cookie }), 200);
+    const r = expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, as(admin)), 200);
     assert.match(r.revoked_at, RFC3339_UTC_RE);
     expectError(await S().get('/v1/me', bearer(k.secret)), 401, 'unauthorized');
-    const again = expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, { cookies: admin.cookie }), 200);
+    const again = expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, as(admin)), 200);
     assert.equal(again.revoked_at, r.revoked_at);
   });
 
   test('rotate without grace: the new key works, the old one is revoked now', async () => {
     const old = await key(admin, { name: 'rot', scopes: ['read:leads', 'admin'], expires_at: '2099-01-01T00:00:00Z' });
-    const n = expectJson(await S().post(`/v1/api_keys/${old.id}/rotate`, {}, { cookies: admin.cookie }), 201);
+    const n = expectJson(await S().post(`/v1/api_keys/${old.id}/rotate`, {}, as(admin)), 201);
     assert.match(n.secret, KEY_RE);
     assert.notEqual(n.id, old.id);
     assert.equal(n.name, 'rot');
@@ -209,32 +211,32 @@ describe('revocation and rotation', () => {
     assert.equal(n.expires_at, '2099-01-01T00:00:00Z');
     expectJson(await S().get('/v1/me', bearer(n.secret)), 200);
     expectError(await S().get('/v1/me', bearer(old.secret)), 401, 'unauthorized');
-    const o = expectJson(await S().get(`/v1/api_keys/${old.id}`, { cookies: admin.cookie }), 200);
+    const o = expectJson(await S().get(`/v1/api_keys/${old.id}`, as(admin)), 200);
     assert.match(o.revoked_at, RFC3339_UTC_RE);
   });
 
   test('rotate with a grace period: both work; the old key expires then, never after its own expiry', async () => {
     const old = await key(admin);
-    const n = expectJson(await S().post(`/v1/api_keys/${old.id}/rotate`, { expire_old_in_seconds: 2 }, { cookies: admin.cookie }), 201);
+    const n = expectJson(await S().post(`/v1/api_keys/${old.id}/rotate`, { expire_old_in_seconds: 2 }, as(admin)), 201);
     expectJson(await S().get('/v1/me', bearer(old.secret)), 200);
     expectJson(await S().get('/v1/me', bearer(n.secret)), 200);
     await sleep(2600);
     expectError(await S().get('/v1/me', bearer(old.secret)), 401, 'unauthorized');
     expectJson(await S().get('/v1/me', bearer(n.secret)), 200);
     const capped = await key(admin, { expires_at: new Date(Date.now() + 3600_000).toISOString() });
-    expectJson(await S().post(`/v1/api_keys/${capped.id}/rotate`, { expire_old_in_seconds: 604800 }, { cookies: admin.cookie }), 201);
-    const c = expectJson(await S().get(`/v1/api_keys/${capped.id}`, { cookies: admin.cookie }), 200);
+    expectJson(await S().post(`/v1/api_keys/${capped.id}/rotate`, { expire_old_in_seconds: 604800 }, as(admin)), 201);
+    const c = expectJson(await S().get(`/v1/api_keys/${capped.id}`, as(admin)), 200);
     assert.equal(c.expires_at, capped.expires_at, 'grace must not extend the old key');
   });
 
   test('rotate: grace outside 0..604800 is 400; a revoked key cannot be rotated', async () => {
     const k = await key(admin);
     for (const g of [-1, 604801, 1.5, '10']) {
-      expectError(await S().post(`/v1/api_keys/${k.id}/rotate`, { expire_old_in_seconds: g }, { cookies: admin.cookie }),
+      expectError(await S().post(`/v1/api_keys/${k.id}/rotate`, { expire_old_in_seconds: g }, as(admin)),
         400, 'invalid_request', { param: 'expire_old_in_seconds' });
     }
-    expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, { cookies: admin.cookie }), 200);
-    expectError(await S().post(`/v1/api_keys/${k.id}/rotate`, {}, { cookies: admin.cookie }), 404, 'not_found');
+    expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, as(admin)), 200);
+    expectError(await S().post(`/v1/api_keys/${k.id}/rotate`, {}, as(admin)), 404, 'not_found');
   });
 
   test('revoked on node A, refused by node B at once (30 times, no sleep)', async () => {
@@ -246,7 +248,7 @@ describe('revocation and rotation', () => {
       expectJson(await b.get('/v1/me', bearer(k.secret)), 200);
       expectJson(await b.get('/v1/me', bearer(k.secret)), 200);
       const t0 = performance.now();
-      expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, { cookies: admin.cookie }), 200);
+      expectJson(await S().post(`/v1/api_keys/${k.id}/revoke`, undefined, as(admin)), 200);
       times.push(performance.now() - t0);
       expectError(await b.get('/v1/me', bearer(k.secret)), 401, 'unauthorized');
     }

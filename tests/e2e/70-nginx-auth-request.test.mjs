@@ -66,9 +66,9 @@ async function setUp() {
     res.end(JSON.stringify({ upstream: true, headers: req.headers }));
   }).listen(upstreamPort, '127.0.0.1');
   const su = await signup(ctx.srv);
-  const cookie = { gh_session: su.cookies.gh_session.value };
-  key = expectJson(await ctx.srv.post('/v1/api_keys', { name: 'proxy', scopes: ['read:leads'], mode: 'live' }, { cookies: cookie }), 201);
-  scopeless = expectJson(await ctx.srv.post('/v1/api_keys', { name: 'other', scopes: ['read:contracts'], mode: 'live' }, { cookies: cookie }), 201);
+  const cookie = { cookies: { gh_session: su.cookies.gh_session.value }, headers: { 'X-CSRF-Token': su.json.csrf_token } };
+  key = expectJson(await ctx.srv.post('/v1/api_keys', { name: 'proxy', scopes: ['read:leads'], mode: 'live' }, cookie), 201);
+  scopeless = expectJson(await ctx.srv.post('/v1/api_keys', { name: 'other', scopes: ['read:contracts'], mode: 'live' }, cookie), 201);
   nginxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-nginx-'));
   fs.writeFileSync(path.join(nginxDir, 'nginx.conf'), nginxConf(ctx.srv.port));
   const r = spawnSync('nginx', ['-c', path.join(nginxDir, 'nginx.conf'), '-e', path.join(nginxDir, 'error.log')], { encoding: 'utf8' });
@@ -105,7 +105,7 @@ describe('nginx auth_request → /v1/auth/check', () => {
   });
   test('a mistyped key: 401; a revoked key: 401 at once', async () => {
     assert.equal((await viaNginx({ Authorization: `Bearer ${key.secret.slice(0, -1)}x` })).status, 401);
-    expectJson(await ctx.srv.post(`/v1/api_keys/${key.id}/revoke`, undefined, { cookies: adminCookie }), 200);
+    expectJson(await ctx.srv.post(`/v1/api_keys/${key.id}/revoke`, undefined, adminCookie), 200);
     assert.equal((await viaNginx({ Authorization: `Bearer ${key.secret}` })).status, 401);
   });
 });

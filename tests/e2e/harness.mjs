@@ -32,12 +32,14 @@ function run(cmd, args, opts = {}) {
 let superUrl = null;
 
 /** Start the shared cluster (idempotent; serialised with flock so that test
- *  files running in parallel processes never race on initdb/pg_ctl). */
+ *  files running in parallel processes never race on initdb/pg_ctl). `-o`:
+ *  the postmaster that pg.sh starts must not inherit the lock's descriptor,
+ *  or the lock would be held for as long as the cluster runs. */
 export function ensureCluster() {
   if (superUrl) return superUrl;
   fs.mkdirSync(path.join(ROOT, 'var'), { recursive: true });
   const lock = path.join(ROOT, 'var/test-e2e.lock');
-  const r = run('flock', [lock, 'scripts/pg.sh', 'start'], { env: pgEnv() });
+  const r = run('flock', ['-o', lock, 'scripts/pg.sh', 'start'], { env: pgEnv() });
   if (r.status !== 0) throw new Error(`pg.sh start failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const u = run('scripts/pg.sh', ['url'], { env: pgEnv() });
   if (u.status !== 0) throw new Error(`pg.sh url failed:\n${u.stderr}`);

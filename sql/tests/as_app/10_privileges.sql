@@ -61,13 +61,34 @@ SELECT throws_ok('SELECT setval(''gh_private.invalidation_seq'', 1)', '42501', N
                  'app cannot reset the invalidation sequence');
 SELECT throws_ok('SELECT gh_private.touch_updated_at()', '42501', NULL,
                  'app cannot call gh_private.touch_updated_at');
+SELECT throws_ok('ALTER TABLE gh.users DISABLE TRIGGER users_last_admin', '42501', NULL,
+                 'app cannot disable the last-admin guard');
+SELECT throws_ok('ALTER TABLE gh.users DISABLE TRIGGER users_session_epoch_forward', '42501', NULL,
+                 'app cannot disable the epoch guard');
 
 -- Writing outside the granted columns.
 SELECT throws_ok('INSERT INTO gh.orgs (id, name) VALUES (''org_x'', ''x'')', '42501', NULL,
                  'app cannot insert orgs directly');
-SELECT throws_ok('UPDATE gh.orgs SET session_epoch = 0', '42501', NULL,
+SELECT throws_ok('UPDATE gh.orgs SET created_at = now()', '42501', NULL,
                  'app cannot update ungranted org columns');
-SELECT throws_ok('UPDATE gh.users SET role = ''admin''', '42501', NULL, 'app cannot update users directly');
+SELECT throws_ok('UPDATE gh.orgs SET id = ''org_x''', '42501', NULL, 'app cannot change an org''s id');
+SELECT throws_ok('DELETE FROM gh.orgs', '42501', NULL, 'app cannot delete orgs');
+-- Since 0004 the app may write users' role and session_epoch (members under
+-- RLS), never the credential, status, email or org of a user.
+SELECT throws_ok('UPDATE gh.users SET password_hash = ''x''', '42501', NULL, 'app cannot set password_hash');
+SELECT throws_ok('UPDATE gh.users SET status = ''active''', '42501', NULL, 'app cannot set a user''s status');
+SELECT throws_ok('UPDATE gh.users SET email = ''x@x.example''', '42501', NULL, 'app cannot change an email');
+SELECT throws_ok('UPDATE gh.users SET org_id = ''org_b''', '42501', NULL, 'app cannot move a user to another org');
+SELECT throws_ok('INSERT INTO gh.users (id, org_id, email, role, status, password_hash)
+                  VALUES (''usr_x'', ''org_a'', ''x@x.example'', ''admin'', ''active'', ''h'')', '42501', NULL,
+                 'app cannot insert a user with a password_hash');
+SELECT throws_ok('SELECT * FROM gh.invitations', '42501', NULL, 'app cannot SELECT * from invitations (token_hash)');
+SELECT throws_ok('SELECT id FROM gh.invitations WHERE token_hash = sha256(''inv-b'')', '42501', NULL,
+                 'app cannot probe token_hash in a WHERE clause');
+SELECT throws_ok('UPDATE gh.invitations SET used_at = NULL', '42501', NULL, 'app cannot update invitations');
+SELECT throws_ok('DELETE FROM gh.invitations', '42501', NULL, 'app cannot delete invitations');
+SELECT throws_ok('UPDATE gh.sessions SET revoked_at = NULL', '42501', NULL, 'app cannot update sessions directly');
+SELECT throws_ok('SELECT setval(''gh.users_seq_seq'', 1)', '42501', NULL, 'app cannot reset the users sequence');
 SELECT throws_ok('DELETE FROM gh.sessions', '42501', NULL, 'app cannot delete sessions directly');
 SELECT throws_ok('TRUNCATE gh.sessions', '42501', NULL, 'app cannot truncate');
 SELECT throws_ok('TRUNCATE gh.applications', '42501', NULL, 'app cannot truncate resources');

@@ -1,0 +1,106 @@
+/* org_admin.c: changing the caller's organization (api.md, "Organization,
+ * users, force logout"): PATCH /v1/org and POST /v1/org/force_logout.
+ *
+ * Both are sensitive operations (admin session, recent re-authentication:
+ * enforced by the route table). Row-level security shows a request only its
+ * own org's row, so the statements name no org. A change of the session
+ * timeouts applies to existing sessions from their next request, and an org
+ * force logout (a bumped gh.orgs.session_epoch) ends every session of the
+ * org, the caller's included; both announce gh.invalidate('org', id) as the
+ * last statement of their transaction and return only once every live node
+ * has dropped the org's cached sessions. */
+#include <stdio.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/objects.h"
+#include "config/config.h"
+#include "core/text.h"
+#include "db/db.h"
+
+/* api.md: idle timeout 300..86400 (2.. with GATEHOUSE_DEV=1), absolute
+ * lifetime 3600..2592000. */
+#define IDLE_MIN 300
+#define IDLE_MIN_DEV 2
+#define IDLE_MAX 86400
+#define LIFETIME_MIN 3600
+#define LIFETIME_MAX 2592000
+
+const gh_field gh_api_org_update_body[] = {
+    {"name", GH_F_STRING, false, false},
+    {"session_idle_timeout_seconds", GH_F_INT, false, false},
+    {"session_max_lifetime_seconds", GH_F_INT, false, false},
+    {0},
+};
+
+static const char *const invalidate_org = "SELECT gh.invalidate('org', o.id) FROM gh.orgs o";
+
+/* Reads the optional integer field into out (decimal text, or NULL when
+ * absent). Out of [min, max]: 400 naming the field. */
+static gh_status int_field(gh_req *r, const char *field, long long min, long long max, char *out, size_t size,
+                           const char **value) {
+  json_t *v = json_object_get(gh_req_json(r), field);
+  *value = NULL;
+  if (!v) return GH_OK;
+  json_int_t n = json_integer_value(v);
+  if (n < min || n > max) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be an integer from %lld to %lld.", field, min, max);
+    return gh_req_error(r, GH_ERR_INVALID_REQUEST, field, msg);
+  }
+  snprintf(out, size, "%lld", (long long)n);
+  *value = out;
+  return GH_OK;
+}
+
+gh_status gh_api_org_update(gh_req *r) {
+  const char *name = gh_req_string(r, "name"), *idle = NULL, *lifetime = NULL;
+  char idle_s[24], lifetime_s[24];
+  if (name && !gh_text_is_name(name, 200))
+    return gh_req_error(r, GH_ERR_INVALID_REQUEST, "name", "The organization name must have 1 to 200 characters.");
+  gh_status s = int_field(r, "session_idle_timeout_seconds", gh_cfg->dev ? IDLE_MIN_DEV : IDLE_MIN, IDLE_MAX, idle_s,
+                          sizeof idle_s, &idle);
+  if (s) return s;
+  s = int_field(r, "session_max_lifetime_seconds", LIFETIME_MIN, LIFETIME_MAX, lifetime_s, sizeof lifetime_s,
+                &lifetime);
+  if (s) return s;
+  const char *vals[3] = {name, idle, lifetime};
+  gh_db_stmt q[2] = {
+      {"UPDATE gh.orgs o SET name = coalesce($1, o.name), "
+       "session_idle_timeout_seconds = coalesce($2::int, o.session_idle_timeout_seconds), "
+       "session_max_lifetime_seconds = coalesce($3::int, o.session_max_lifetime_seconds) RETURNING " GH_ORG_COLS,
+       3, vals, NULL},
+      {invalidate_org, 0, NULL, NULL},
+  };
+  /* Only the timeouts change what a session may do; a new name alone
+   * needs no invalidation. */
+  int n = (idle || lifetime) ? 2 : 1;
+  PGresult *res[2] = {0};
+  s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, n, res);
+  if (s) return s;
+  if (PQntuples(res[0]) != 1) {
+    gh_db_clear(res, 2);
+    return GH_ERR_UNAUTHORIZED; /* no org in this context: the session ended meanwhile */
+  }
+  gh_api_wait_invalidated(res[1]);
+  json_t *org = gh_obj_org(res[0], 0, 0);
+  gh_db_clear(res, 2);
+  return gh_req_reply(r, 200, org);
+}
+
+gh_status gh_api_org_force_logout(gh_req *r) {
+  gh_db_stmt q[2] = {
+      {"UPDATE gh.orgs o SET session_epoch = o.session_epoch + 1 RETURNING o.id", 0, NULL, NULL},
+      {invalidate_org, 0, NULL, NULL},
+  };
+  PGresult *res[2] = {0};
+  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
+  if (s) return s;
+  if (PQntuples(res[0]) != 1) {
+    gh_db_clear(res, 2);
+    return GH_ERR_UNAUTHORIZED;
+  }
+  gh_api_wait_invalidated(res[1]);
+  gh_db_clear(res, 2);
+  return gh_req_reply(r, 204, NULL);
+}

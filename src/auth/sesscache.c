@@ -1,0 +1,113 @@
+/* sesscache.c: session records packed for the credential cache (see
+ * sesscache.h). */
+#include "auth/sesscache.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "auth/credcache.h"
+
+#define RAND_LEN GH_ID_RANDOM_CHARS
+
+typedef struct {
+  int64_t access_expires_at, expires_at, reauthenticated_at, created_at, last_active_at, flushed_at;
+  int32_t idle_timeout;
+  char ses[RAND_LEN], usr[RAND_LEN], org[RAND_LEN];
+  uint8_t admin;
+} packed;
+
+static gh_credcache *cache;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void init(void) { cache = gh_credcache_new(sizeof(packed)); }
+static gh_credcache *C(void) {
+  pthread_once(&once, init);
+  return cache;
+}
+
+static int shaped(const char *id, const char *prefix) { return gh_id_valid(id, prefix) && strlen(id) == 4 + RAND_LEN; }
+
+static void unpack_id(char *out, const char *prefix, const char *rand) {
+  memcpy(out, prefix, 4);
+  memcpy(out + 4, rand, RAND_LEN);
+  out[4 + RAND_LEN] = '\0';
+}
+
+int gh_sesscache_get(const unsigned char hash[32], gh_sessinfo *out) {
+  packed p;
+  if (!gh_credcache_get(C(), hash, &p)) return 0;
+  unpack_id(out->session_id, "ses_", p.ses);
+  unpack_id(out->user_id, "usr_", p.usr);
+  unpack_id(out->org_id, "org_", p.org);
+  out->admin = p.admin;
+  out->idle_timeout = p.idle_timeout;
+  out->access_expires_at = p.access_expires_at;
+  out->expires_at = p.expires_at;
+  out->reauthenticated_at = p.reauthenticated_at;
+  out->created_at = p.created_at;
+  out->last_active_at = p.last_active_at;
+  out->flushed_at = p.flushed_at;
+  return 1;
+}
+
+uint64_t gh_sesscache_epoch(void) { return gh_credcache_epoch(C()); }
+
+void gh_sesscache_put(const unsigned char hash[32], const gh_sessinfo *in, uint64_t epoch) {
+  if (!shaped(in->session_id, "ses_") || !shaped(in->user_id, "usr_") || !shaped(in->org_id, "org_")) return;
+  packed p;
+  memset(&p, 0, sizeof p);
+  memcpy(p.ses, in->session_id + 4, RAND_LEN);
+  memcpy(p.usr, in->user_id + 4, RAND_LEN);
+  memcpy(p.org, in->org_id + 4, RAND_LEN);
+  p.admin = in->admin;
+  p.idle_timeout = in->idle_timeout;
+  p.access_expires_at = in->access_expires_at;
+  p.expires_at = in->expires_at;
+  p.reauthenticated_at = in->reauthenticated_at;
+  p.created_at = in->created_at;
+  p.last_active_at = in->last_active_at;
+  p.flushed_at = in->flushed_at;
+  gh_credcache_put(C(), hash, &p, epoch);
+}
+
+typedef struct {
+  int64_t now;
+  int flush;
+} touch_arg;
+
+static void touch(void *rec, void *arg) {
+  packed *p = rec;
+  touch_arg *t = arg;
+  if (t->now > p->last_active_at) p->last_active_at = t->now;
+  if (t->now - p->flushed_at >= 1) {
+    p->flushed_at = t->now;
+    t->flush = 1;
+  }
+}
+
+int gh_sesscache_touch(const unsigned char hash[32], int64_t now) {
+  touch_arg t = {now, 0};
+  if (!gh_credcache_update(C(), hash, touch, &t)) return 1; /* not cached: tell the database */
+  return t.flush;
+}
+
+static int match_ses(const void *rec, const void *id) {
+  return !memcmp(((const packed *)rec)->ses, (const char *)id + 4, RAND_LEN);
+}
+static int match_usr(const void *rec, const void *id) {
+  return !memcmp(((const packed *)rec)->usr, (const char *)id + 4, RAND_LEN);
+}
+static int match_org(const void *rec, const void *id) {
+  return !memcmp(((const packed *)rec)->org, (const char *)id + 4, RAND_LEN);
+}
+
+void gh_sesscache_drop_session(const char *id) {
+  if (shaped(id, "ses_")) gh_credcache_drop_if(C(), match_ses, id);
+}
+void gh_sesscache_drop_user(const char *id) {
+  if (shaped(id, "usr_")) gh_credcache_drop_if(C(), match_usr, id);
+}
+void gh_sesscache_drop_org(const char *id) {
+  if (shaped(id, "org_")) gh_credcache_drop_if(C(), match_org, id);
+}
+void gh_sesscache_flush(void) { gh_credcache_flush(C(), 0); }
+void gh_sesscache_reset(void) { gh_credcache_flush(C(), 1); }
