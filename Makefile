@@ -95,6 +95,7 @@ test: deps pgext-install
 	$(MAKE) unit
 	$(MAKE) db
 	$(MAKE) e2e
+	$(MAKE) browser
 	$(MAKE) lint
 
 asan:

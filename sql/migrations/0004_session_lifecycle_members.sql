@@ -52,10 +52,7 @@ AS $$
                OR s.user_epoch <> u.session_epoch
                OR s.org_epoch <> o.session_epoch
                OR u.status <> 'active' THEN 'revoked'
-             WHEN pg_catalog.now() >= s.expires_at
-               OR pg_catalog.now() >= s.last_active_at
-                    + pg_catalog.make_interval(secs => o.session_idle_timeout_seconds)
-               OR pg_catalog.now() >= s.access_expires_at THEN 'expired'
+             WHEN pg_catalog.now() >= s.access_expires_at THEN 'expired'
              ELSE 'live'
            END,
            s.access_expires_at, s.expires_at, s.last_active_at,
@@ -98,7 +95,8 @@ AS $$
        AND o.id = s.org_id
        AND t.at > s.last_active_at                  -- forward only (and no idle writes)
        AND t.at < s.expires_at
-
+       AND t.at < s.last_active_at
+                  + pg_catalog.make_interval(secs => o.session_idle_timeout_seconds)
        AND s.revoked_at IS NULL
        AND s.user_epoch = u.session_epoch
        AND s.org_epoch = o.session_epoch

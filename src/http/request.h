@@ -59,8 +59,9 @@ struct gh_req {
   char method[16];
   char *path; /* owned, decoded path without the query */
   size_t request_line_len;
-  bool http11; /* HTTP/1.1 (Host is then mandatory) */
-  bool https;  /* came over TLS (directly or via a trusted proxy) */
+  bool http11;     /* HTTP/1.1 (Host is then mandatory) */
+  bool https;      /* came over TLS (directly or via a trusted proxy) */
+  bool nul_in_uri; /* the raw target had an encoded NUL (%00) */
   const gh_route *route;
   char params[GH_MAX_PATH_PARAMS][GH_ID_MAX * 2];
   int nparams;

@@ -254,6 +254,7 @@ static void client_ip(gh_req *r) {
  * Content-Length, 414, 431). */
 static gh_status check_head(gh_req *r) {
   if (r->request_line_len + strlen(r->method) + 10 > MAX_REQUEST_LINE) return GH_ERR_URI_TOO_LONG;
+  if (r->nul_in_uri) return gh_req_error(r, GH_ERR_INVALID_REQUEST, NULL, "The request target contains a NUL byte.");
   header_tally t = {0, 0, 0, 0};
   MHD_get_connection_values(r->conn, MHD_HEADER_KIND, tally_header, &t);
   if (t.bytes > MAX_HEADER_BYTES || t.fields > MAX_HEADER_FIELDS) return GH_ERR_HEADERS_TOO_LARGE;
@@ -367,7 +368,11 @@ static int append_body(gh_req *r, const char *data, size_t n) {
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   (void)cls;
   (void)c;
-  return req_new(uri ? strlen(uri) : 0);
+  gh_req *r = req_new(uri ? strlen(uri) : 0);
+  /* libmicrohttpd decodes the path, and C strings end at the first NUL: an
+   * encoded NUL would silently cut the path ("/healthz%00x" → "/healthz"). */
+  if (r && uri && strcasestr(uri, "%00")) r->nul_in_uri = true;
+  return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,

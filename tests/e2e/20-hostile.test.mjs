@@ -105,6 +105,16 @@ describe('request line and headers (414, 431)', () => {
   test('server alive', () => expectAlive(S()));
 });
 
+describe('encoded NUL in the request target', () => {
+  // libmicrohttpd decodes the path and C strings stop at a NUL: without a
+  // check, "/healthz%00x" would be served as "/healthz".
+  for (const target of ['/healthz%00x', '/session.js%00.html', '/v1/org%00', '/%00']) {
+    test(`${target} is 400 invalid_request`, async () => {
+      expectError(await S().get(target), 400, 'invalid_request');
+    });
+  }
+});
+
 describe('malformed HTTP over raw TCP', () => {
   const cases = {
     'GARBAGE\\r\\n\\r\\n': 'GARBAGE\r\n\r\n',
