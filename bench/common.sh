@@ -50,24 +50,26 @@ gh_pid() {
   ss -Htlnp "sport = :$port" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1
 }
 
-# gh_signup URL: signs up a fresh org on URL; prints its gh_session token.
+# gh_signup URL: signs up a fresh org on URL; prints "<gh_session token>
+# <csrf token>" (a cookie-authenticated POST needs both).
 gh_signup() {
-  local url=$1 hdrs body session
+  local url=$1 hdrs body session csrf
   hdrs=$(mktemp "$BENCH_TMP/hdr.XXXXXX")
   body=$(jq -nc --arg e "bench-$(date +%s%N)-$RANDOM@example.com" \
     '{email:$e, password:"correct horse battery staple", org_name:"Bench"}')
-  curl -sf -D "$hdrs" -o /dev/null -H 'Content-Type: application/json' -d "$body" "$url/v1/signup" \
+  csrf=$(curl -sf -D "$hdrs" -H 'Content-Type: application/json' -d "$body" "$url/v1/signup" | jq -er .csrf_token) \
     || { echo "gh_signup: signup failed" >&2; return 1; }
   session=$(tr -d '\r' <"$hdrs" | sed -n 's/^[Ss]et-[Cc]ookie: gh_session=\([^;]*\).*/\1/p' | head -1)
   [ -n "$session" ] || { echo "gh_signup: no gh_session cookie" >&2; return 1; }
-  echo "$session"
+  echo "$session $csrf"
 }
 
 # gh_new_key URL SESSION SCOPES_JSON: a live API key with SCOPES_JSON (e.g.
 # '["read:applications"]') created by SESSION (within the re-authentication
 # window of its sign-up); prints its secret.
 gh_new_key() {
-  curl -sf -H 'Content-Type: application/json' -H "Cookie: gh_session=$2" \
+  local session=${2%% *} csrf=${2#* }
+  curl -sf -H 'Content-Type: application/json' -H "Cookie: gh_session=$session" -H "X-CSRF-Token: $csrf" \
     -d "{\"name\":\"bench\",\"scopes\":$3,\"mode\":\"live\"}" "$1/v1/api_keys" | jq -er .secret \
     || { echo "gh_new_key: POST /v1/api_keys failed" >&2; return 1; }
 }

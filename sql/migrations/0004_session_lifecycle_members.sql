@@ -52,7 +52,10 @@ AS $$
                OR s.user_epoch <> u.session_epoch
                OR s.org_epoch <> o.session_epoch
                OR u.status <> 'active' THEN 'revoked'
-             WHEN pg_catalog.now() >= s.access_expires_at THEN 'expired'
+             WHEN pg_catalog.now() >= s.expires_at
+               OR pg_catalog.now() >= s.last_active_at
+                    + pg_catalog.make_interval(secs => o.session_idle_timeout_seconds)
+               OR pg_catalog.now() >= s.access_expires_at THEN 'expired'
              ELSE 'live'
            END,
            s.access_expires_at, s.expires_at, s.last_active_at,
