@@ -10,7 +10,7 @@
 # Target: Gatehouse >= 100 x better-auth.
 # Then cookie sessions: better-auth GET /api/auth/get-session (its defaults:
 # no cookie cache, so a database read per call). Gatehouse's session route
-# does not exist yet (TODO below).
+# is measured against better-auth's get-session in the same run.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/common.sh"
 PEER="$ROOT/bench/peers/better-auth"
@@ -68,8 +68,15 @@ echo "ratio gatehouse /v1/me / better-auth verifyApiKey (best of 2 each): ${r}x"
 echo "better-auth key in the database after the run: $(pg_psql -d better_auth -tAc 'SELECT "requestCount" FROM apikey LIMIT 1' 2>/dev/null || echo '?') requests counted"
 
 echo "Cookie session, wrk -t1 -c$CONNS -d${DURATION}s, two rounds"
+GH_SESSION=$(gh_signup "$GH_URL")
+GH_SESSION=${GH_SESSION%% *}
 for round in 1 2; do
   wrk_run "ba_session_$round" "$BA_URL/api/auth/get-session" -H "Cookie: $BA_COOKIE"
+  wrk_run "gh_session_$round" "$GH_URL/v1/auth/session" -H "Cookie: gh_session=$GH_SESSION"
 done
-echo "better-auth get-session (best of 2): $(best "$RPS_ba_session_1" "$RPS_ba_session_2") req/s"
-echo "TODO(gatehouse): GET /v1/auth/session by cookie does not exist yet; no Gatehouse figure and no ratio for sessions"
+BAS=$(best "$RPS_ba_session_1" "$RPS_ba_session_2")
+GHS=$(best "$RPS_gh_session_1" "$RPS_gh_session_2")
+echo "better-auth get-session (best of 2): $BAS req/s; gatehouse GET /v1/auth/session: $GHS req/s"
+r=$(ratio "$GHS" "$BAS")
+echo "ratio gatehouse session check / better-auth get-session: ${r}x" \
+  "(target >= 100x: $(python3 -c "print('met' if $r >= 100 else 'MISSED')"))"

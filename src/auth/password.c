@@ -19,7 +19,9 @@ gh_status gh_password_init(int threads, size_t queue) {
   gh_status s = gh_password_hash(pw, dummy);
   sodium_memzero(pw, sizeof pw);
   if (s) return s;
-  pool = gh_pool_new(threads, queue);
+  /* Hashing yields the CPU to request handling: a login flood slows logins,
+   * not API-key traffic. */
+  pool = gh_pool_new(threads, queue, 10);
   return pool ? GH_OK : GH_ERR_NOMEM;
 }
 

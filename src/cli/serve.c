@@ -14,7 +14,9 @@
 #include "http/server.h"
 
 #define DRAIN_SECONDS 30
-#define HASH_QUEUE 256
+/* About a second of Argon2id work on two cores: a longer queue only makes
+ * logins wait; beyond it they are refused at once (503 + Retry-After). */
+#define HASH_QUEUE 64
 
 int gh_cli_serve(int argc, char **argv) {
   (void)argc;

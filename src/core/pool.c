@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 typedef struct {
   gh_pool_fn fn;
@@ -17,11 +20,14 @@ struct gh_pool {
   size_t cap, head, count, running;
   bool stopping;
   int nthreads;
+  int nice;
   pthread_t *threads;
 };
 
 static void *worker(void *arg) {
   gh_pool *p = arg;
+  /* Linux applies nice values per thread. */
+  if (p->nice) (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), p->nice);
   pthread_mutex_lock(&p->mu);
   for (;;) {
     while (!p->count && !p->stopping)
@@ -40,9 +46,10 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-gh_pool *gh_pool_new(int threads, size_t capacity) {
+gh_pool *gh_pool_new(int threads, size_t capacity, int nice) {
   gh_pool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
+  p->nice = nice;
   p->ring = calloc(capacity, sizeof *p->ring);
   p->threads = calloc((size_t)threads, sizeof *p->threads);
   if (!p->ring || !p->threads) {

@@ -13,9 +13,10 @@
 typedef struct gh_pool gh_pool;
 typedef void (*gh_pool_fn)(void *arg);
 
-/* Starts `threads` workers with room for `capacity` queued jobs. Owned by the
- * caller: gh_pool_free() drains the queue, then joins the workers. */
-gh_pool *gh_pool_new(int threads, size_t capacity);
+/* Starts `threads` workers with room for `capacity` queued jobs, at the
+ * given nice value (0: the process's; 10: yield to everything else). Owned
+ * by the caller: gh_pool_free() drains the queue, then joins the workers. */
+gh_pool *gh_pool_new(int threads, size_t capacity, int nice);
 void gh_pool_free(gh_pool *p);
 /* Queues fn(arg). GH_ERR_BUSY when the queue is full (fn is not called). */
 gh_status gh_pool_submit(gh_pool *p, gh_pool_fn fn, void *arg);

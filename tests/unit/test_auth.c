@@ -95,7 +95,7 @@ static void slow_job(void *arg) {
 
 static void pool_is_bounded(void **st) {
   (void)st;
-  gh_pool *p = gh_pool_new(1, 2);
+  gh_pool *p = gh_pool_new(1, 2, 0);
   assert_non_null(p);
   assert_int_equal(gh_pool_submit(p, slow_job, NULL), GH_OK);
   usleep(20000); /* the worker takes the first job */
