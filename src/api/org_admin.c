@@ -72,9 +72,9 @@ gh_status gh_api_org_update(gh_req *r) {
        3, vals, NULL},
       {invalidate_org, 0, NULL, NULL},
   };
-  /* Only the timeouts change what a session may do; a new name alone
-   * needs no invalidation. */
-  int n = (idle || lifetime) ? 2 : 1;
+  /* Announced even for a new name alone: cached session profiles (GET
+   * /v1/auth/session) show the org. */
+  int n = 2;
   PGresult *res[2] = {0};
   s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, n, res);
   if (s) return s;

@@ -17,6 +17,7 @@
 #include "auth/authn.h"
 #include "auth/csrf.h"
 #include "auth/password.h"
+#include "auth/profile.h"
 #include "auth/session.h"
 #include "auth/sesscache.h"
 #include "auth/throttle.h"
@@ -142,11 +143,40 @@ gh_status gh_api_auth_logout(gh_req *r) {
   return gh_req_reply(r, 204, NULL);
 }
 
+/* The user and org objects come from the profile cache when it can be
+ * trusted (no database work, like every other session check); the session
+ * part is always the live one. */
 gh_status gh_api_auth_session(gh_req *r) {
-  json_t *body;
-  gh_status s = gh_session_body(&r->principal, true, &body);
-  if (s) return s;
-  return gh_req_reply(r, 200, body);
+  const gh_principal *p = &r->principal;
+  char *user = NULL, *org = NULL, role[8];
+  if (!(gh_listen_trusted() && gh_profile_get(p->credential_id, &user, &org, role))) {
+    uint64_t epoch = gh_profile_epoch();
+    json_t *body;
+    gh_status s = gh_session_body(p, true, &body);
+    if (s) return s;
+    char *u = json_dumps(json_object_get(body, "user"), JSON_COMPACT);
+    char *o = json_dumps(json_object_get(body, "org"), JSON_COMPACT);
+    const char *ro = json_string_value(json_object_get(body, "role"));
+    if (u && o && ro && gh_listen_trusted()) gh_profile_put(p->credential_id, p->user_id, p->org_id, u, o, ro, epoch);
+    free(u);
+    free(o);
+    return gh_req_reply(r, 200, body);
+  }
+  char csrf[GH_CSRF_MAX];
+  gh_token_csrf(p->credential_id, csrf);
+  json_t *session = gh_obj_session(p, p->created_at);
+  char *stext = json_dumps(session, JSON_COMPACT);
+  json_decref(session);
+  char *text = NULL;
+  if (stext && asprintf(&text, "{\"user\":%s,\"org\":%s,\"role\":\"%s\",\"session\":%s,\"csrf_token\":\"%s\"}", user,
+                        org, role, stext, csrf) < 0)
+    text = NULL;
+  sodium_memzero(csrf, sizeof csrf);
+  free(stext);
+  free(user);
+  free(org);
+  if (!text) return GH_ERR_NOMEM;
+  return gh_req_reply_text(r, 200, "application/json; charset=utf-8", text);
 }
 
 /* The session user's password hash (owned by the caller, free()), or NULL

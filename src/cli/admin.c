@@ -108,8 +108,9 @@ int gh_cli_routes(int argc, char **argv) {
     json_t *kinds = json_array();
     if (r->auth & GH_AUTH_KEY) json_array_append_new(kinds, json_string("api_key"));
     if (r->auth & GH_AUTH_SESSION) json_array_append_new(kinds, json_string("session"));
-    json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:b}", "method", r->method, "path", r->path,
-                                          "credentials", kinds, "scopes", scopes, "sensitive", r->sensitive));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:b, s:b}", "method", r->method, "path", r->path,
+                                          "credentials", kinds, "scopes", scopes, "sensitive", r->sensitive != 0,
+                                          "org_path", r->org_path));
   }
   char *text = json_dumps(list, JSON_INDENT(2));
   json_decref(list);

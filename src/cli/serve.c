@@ -7,6 +7,7 @@
 #include "auth/keycache.h"
 #include "auth/sesscache.h"
 #include "auth/password.h"
+#include "auth/profile.h"
 #include "cli/cli.h"
 #include "cli/setup.h"
 #include "core/log.h"
@@ -37,6 +38,9 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_on("session", gh_sesscache_drop_session, gh_sesscache_flush);
   gh_listen_on("user", gh_sesscache_drop_user, NULL);
   gh_listen_on("org", gh_sesscache_drop_org, NULL);
+  gh_listen_on("session", gh_profile_drop_session, gh_profile_flush);
+  gh_listen_on("user", gh_profile_drop_user, NULL);
+  gh_listen_on("org", gh_profile_drop_org, NULL);
   gh_listen_on_tick(gh_activity_flush);
   if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
@@ -66,6 +70,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_password_shutdown();
   gh_keycache_reset();
   gh_sesscache_reset();
+  gh_profile_flush();
   gh_setup_stop(&su);
   gh_log(GH_LOG_INFO, "stopped");
   return 0;
