@@ -20,7 +20,7 @@ command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
 # Extra packages only the test and benchmark suites use (chromium: the
 # browser tests of tests/browser/, driven by the npm playwright-core).
-[ "${GATEHOUSE_DEPS_MINIMAL:-}" = 1 ] || DEB_PACKAGES+=(wrk nginx-light redis-server chromium)
+[ "${GATEHOUSE_DEPS_MINIMAL:-}" = 1 ] || DEB_PACKAGES+=(clang wrk nginx-light redis-server chromium)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
