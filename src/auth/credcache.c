@@ -139,6 +139,21 @@ int gh_credcache_update(gh_credcache *c, const unsigned char hash[32], void (*fn
   return e != NULL;
 }
 
+void gh_credcache_invalidate(gh_credcache *c) { atomic_fetch_add(&c->epoch, 1); }
+
+void gh_credcache_drop(gh_credcache *c, const unsigned char hash[32]) {
+  atomic_fetch_add(&c->epoch, 1);
+  shard *s = shard_of(c, hash);
+  pthread_rwlock_wrlock(&s->lock);
+  unsigned char *e = find(c, s, hash, 0);
+  if (e) {
+    STATE(e) = TOMB;
+    s->full--;
+    s->tombs++;
+  }
+  pthread_rwlock_unlock(&s->lock);
+}
+
 void gh_credcache_drop_if(gh_credcache *c, int (*match)(const void *, const void *), const void *arg) {
   atomic_fetch_add(&c->epoch, 1);
   for (int i = 0; i < SHARDS; i++) {

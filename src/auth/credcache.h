@@ -31,6 +31,11 @@ uint64_t gh_credcache_epoch(gh_credcache *c);
 /* Calls fn on the record of hash under the write lock (in-place update);
  * returns 1 if found. */
 int gh_credcache_update(gh_credcache *c, const unsigned char hash[32], void (*fn)(void *rec, void *arg), void *arg);
+/* Counts as an invalidation without dropping anything (fills started
+ * before it are refused). */
+void gh_credcache_invalidate(gh_credcache *c);
+/* Drops the record of hash, if any. Counts as an invalidation. */
+void gh_credcache_drop(gh_credcache *c, const unsigned char hash[32]);
 /* Drops every record for which match(rec, arg) is true (a scan: changes
  * are rare). Counts as an invalidation. */
 void gh_credcache_drop_if(gh_credcache *c, int (*match)(const void *rec, const void *arg), const void *arg);

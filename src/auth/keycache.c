@@ -71,3 +71,10 @@ void gh_keycache_drop_id(const char *key_id) {
 void gh_keycache_flush(void) { gh_credcache_flush(C(), 0); }
 void gh_keycache_reset(void) { gh_credcache_flush(C(), 1); }
 size_t gh_keycache_count(void) { return gh_credcache_count(C()); }
+
+static int expired_key(const void *rec, const void *now) {
+  const packed *p = rec;
+  return p->expires_at && p->expires_at <= *(const int64_t *)now;
+}
+
+void gh_keycache_sweep(int64_t now) { gh_credcache_drop_if(C(), expired_key, &now); }

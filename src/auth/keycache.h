@@ -33,6 +33,8 @@ uint64_t gh_keycache_epoch(void);
 void gh_keycache_drop_id(const char *key_id);
 /* Drops everything. */
 void gh_keycache_flush(void);
+/* Drops records of expired keys (now and then, to bound memory). */
+void gh_keycache_sweep(int64_t now);
 size_t gh_keycache_count(void);
 /* Frees all memory (tests, shutdown). */
 void gh_keycache_reset(void);

@@ -128,7 +128,23 @@ static void drop(size_t off, const char *id) {
   }
 }
 
-void gh_profile_drop_session(const char *id) { drop(offsetof(entry, session_id), id); }
+/* A session's entry is found by its id directly: refresh announces a
+ * session on every rotation, so this must not scan. */
+void gh_profile_drop_session(const char *id) {
+  atomic_fetch_add(&epoch, 1);
+  uint32_t h = hash(id);
+  shard *s = &shards[h % SHARDS];
+  pthread_mutex_lock(&s->mu);
+  for (entry **pp = &s->b[(h / SHARDS) % BUCKETS]; *pp; pp = &(*pp)->next) {
+    if (!strcmp((*pp)->session_id, id)) {
+      entry *e = *pp;
+      *pp = e->next;
+      entry_free(e);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+}
 void gh_profile_drop_user(const char *id) { drop(offsetof(entry, user_id), id); }
 void gh_profile_drop_org(const char *id) { drop(offsetof(entry, org_id), id); }
 void gh_profile_flush(void) { drop(0, NULL); }

@@ -3,6 +3,7 @@
 #include "auth/sesscache.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "auth/credcache.h"
@@ -16,9 +17,26 @@ typedef struct {
   uint8_t admin;
 } packed;
 
-static gh_credcache *cache;
+/* The index from session id to the access-token hashes its records are
+ * cached under (the latest two: a rotation may leave the old one cached),
+ * so that ending one session drops its records without a scan; refresh
+ * ends the old access token of a session on every node. */
+typedef struct {
+  unsigned char hash[2][32];
+} index_rec;
+
+static gh_credcache *cache, *idx;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void init(void) { cache = gh_credcache_new(sizeof(packed)); }
+static void init(void) {
+  cache = gh_credcache_new(sizeof(packed));
+  idx = gh_credcache_new(sizeof(index_rec));
+}
+
+/* The index key of a session id: BLAKE2b of it (ids are not secrets; the
+ * cache wants uniformly distributed 32-byte keys). */
+static void id_key(const char *session_id, unsigned char out[32]) {
+  crypto_generichash(out, 32, (const unsigned char *)session_id, strlen(session_id), NULL, 0);
+}
 static gh_credcache *C(void) {
   pthread_once(&once, init);
   return cache;
@@ -66,7 +84,19 @@ void gh_sesscache_put(const unsigned char hash[32], const gh_sessinfo *in, uint6
   p.created_at = in->created_at;
   p.last_active_at = in->last_active_at;
   p.flushed_at = in->flushed_at;
-  gh_credcache_put(C(), hash, &p, epoch);
+  /* The index first: a drop that comes after the record is stored must
+   * find it (see gh_sesscache_drop_session). */
+  gh_credcache *main = C(); /* initialises idx too */
+  unsigned char k[32];
+  index_rec ir;
+  id_key(in->session_id, k);
+  if (!gh_credcache_get(idx, k, &ir)) memset(&ir, 0, sizeof ir);
+  if (memcmp(ir.hash[0], hash, 32)) {
+    memcpy(ir.hash[1], ir.hash[0], 32);
+    memcpy(ir.hash[0], hash, 32);
+  }
+  gh_credcache_put(idx, k, &ir, gh_credcache_epoch(idx));
+  gh_credcache_put(main, hash, &p, epoch);
 }
 
 typedef struct {
@@ -90,9 +120,6 @@ int gh_sesscache_touch(const unsigned char hash[32], int64_t now) {
   return t.flush;
 }
 
-static int match_ses(const void *rec, const void *id) {
-  return !memcmp(((const packed *)rec)->ses, (const char *)id + 4, RAND_LEN);
-}
 static int match_usr(const void *rec, const void *id) {
   return !memcmp(((const packed *)rec)->usr, (const char *)id + 4, RAND_LEN);
 }
@@ -101,7 +128,16 @@ static int match_org(const void *rec, const void *id) {
 }
 
 void gh_sesscache_drop_session(const char *id) {
-  if (shaped(id, "ses_")) gh_credcache_drop_if(C(), match_ses, id);
+  if (!shaped(id, "ses_")) return;
+  /* Refuse racing fills first, then drop what the index knows. */
+  gh_credcache_invalidate(C());
+  unsigned char k[32];
+  index_rec ir;
+  id_key(id, k);
+  if (!gh_credcache_get(idx, k, &ir)) return;
+  for (int i = 0; i < 2; i++)
+    gh_credcache_drop(C(), ir.hash[i]);
+  gh_credcache_drop(idx, k);
 }
 void gh_sesscache_drop_user(const char *id) {
   if (shaped(id, "usr_")) gh_credcache_drop_if(C(), match_usr, id);
@@ -109,5 +145,29 @@ void gh_sesscache_drop_user(const char *id) {
 void gh_sesscache_drop_org(const char *id) {
   if (shaped(id, "org_")) gh_credcache_drop_if(C(), match_org, id);
 }
-void gh_sesscache_flush(void) { gh_credcache_flush(C(), 0); }
-void gh_sesscache_reset(void) { gh_credcache_flush(C(), 1); }
+void gh_sesscache_flush(void) {
+  gh_credcache_flush(C(), 0);
+  gh_credcache_flush(idx, 0);
+}
+void gh_sesscache_reset(void) {
+  gh_credcache_flush(C(), 1);
+  gh_credcache_flush(idx, 1);
+}
+
+static int expired_rec(const void *rec, const void *now) {
+  const packed *p = rec;
+  int64_t t = *(const int64_t *)now;
+  return p->expires_at <= t || p->access_expires_at <= t || p->last_active_at + p->idle_timeout <= t;
+}
+
+static int stale_index(const void *rec, const void *arg) {
+  const index_rec *ir = rec;
+  packed p;
+  (void)arg;
+  return !gh_credcache_get(cache, ir->hash[0], &p) && !gh_credcache_get(cache, ir->hash[1], &p);
+}
+
+void gh_sesscache_sweep(int64_t now) {
+  gh_credcache_drop_if(C(), expired_rec, &now);
+  gh_credcache_drop_if(idx, stale_index, NULL);
+}

@@ -34,6 +34,9 @@ void gh_sesscache_drop_session(const char *id);
 void gh_sesscache_drop_user(const char *id);
 void gh_sesscache_drop_org(const char *id);
 void gh_sesscache_flush(void);
+/* Drops records past a deadline (they would be re-read anyway) and index
+ * entries whose records are gone: run now and then to bound memory. */
+void gh_sesscache_sweep(int64_t now);
 void gh_sesscache_reset(void);
 
 #endif

@@ -10,14 +10,26 @@
 #include "auth/profile.h"
 #include "cli/cli.h"
 #include "cli/setup.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "db/listen.h"
+#include "ratelimit/limiter.h"
 #include "http/server.h"
 
 #define DRAIN_SECONDS 30
 /* About a second of Argon2id work on two cores: a longer queue only makes
  * logins wait; beyond it they are refused at once (503 + Retry-After). */
 #define HASH_QUEUE 64
+
+/* Once a minute, on the listener's thread: forget expired credentials. */
+static void sweep_caches(void) {
+  static int64_t last;
+  int64_t now = gh_now();
+  if (now - last < 60) return;
+  last = now;
+  gh_sesscache_sweep(now);
+  gh_keycache_sweep(now);
+}
 
 int gh_cli_serve(int argc, char **argv) {
   (void)argc;
@@ -42,6 +54,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_on("user", gh_profile_drop_user, NULL);
   gh_listen_on("org", gh_profile_drop_org, NULL);
   gh_listen_on_tick(gh_activity_flush);
+  gh_listen_on_tick(sweep_caches);
   if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
   if (!s) srv = gh_server_new(&su.cfg, &s);
@@ -71,6 +84,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_keycache_reset();
   gh_sesscache_reset();
   gh_profile_flush();
+  gh_limiter_reset();
   gh_setup_stop(&su);
   gh_log(GH_LOG_INFO, "stopped");
   return 0;

@@ -29,6 +29,7 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "http/routes.h"
+#include "ratelimit/limiter.h"
 
 #define MAX_REQUEST_LINE 8192
 #define MAX_HEADER_BYTES (32 * 1024)
@@ -325,6 +326,7 @@ static gh_status dispatch(gh_req *r) {
     /* A cookie is an ambient credential: unsafe requests it authenticates
      * must prove they come from our pages. */
     if (r->principal.kind == GH_CRED_SESSION && (s = gh_csrf_check(r))) return s;
+    if ((s = gh_limiter_check(r))) return s;
     /* Any org id in the URL other than the caller's, existing or not. */
     if (org_url && strcmp(url_org, r->principal.org_id)) return GH_ERR_ORG_MISMATCH;
     if ((s = check_authz(r))) return s;

@@ -1,0 +1,39 @@
+/* gcra.c: see gcra.h. */
+#include "ratelimit/gcra.h"
+
+#include <stdio.h>
+
+gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat, int64_t now) {
+  gh_gcra_result r = {false, 0, 0, 0};
+  int64_t t = 1000000 / (l.rate > 0 ? l.rate : 1);
+  int64_t window = t * (l.burst > 0 ? l.burst : 1);
+  int64_t base = *tat > now ? *tat : now;
+  int64_t next = base + t;
+  if (next - now <= window) {
+    r.allowed = true;
+    *tat = next;
+    r.remaining = (int)((window - (next - now)) / t);
+    r.reset_us = next - now;
+  } else {
+    r.remaining = 0;
+    r.reset_us = base - now;
+    r.retry_after_us = next - window - now;
+  }
+  return r;
+}
+
+static int64_t ceil_s(int64_t us) { return (us + 999999) / 1000000; }
+
+void gh_gcra_policy_header(const char *name, gh_gcra_limit l, char *out, size_t size) {
+  int w = (l.burst + l.rate - 1) / (l.rate > 0 ? l.rate : 1);
+  snprintf(out, size, "\"%s\";q=%d;w=%d", name, l.burst, w > 0 ? w : 1);
+}
+
+void gh_gcra_state_header(const char *name, gh_gcra_result r, char *out, size_t size) {
+  snprintf(out, size, "\"%s\";r=%d;t=%lld", name, r.remaining, (long long)ceil_s(r.reset_us));
+}
+
+int gh_gcra_retry_after(gh_gcra_result r) {
+  int64_t s = ceil_s(r.retry_after_us);
+  return s < 1 ? 1 : (int)s;
+}

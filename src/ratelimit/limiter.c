@@ -1,0 +1,107 @@
+/* limiter.c: see limiter.h. One tat per credential id in a chained hash
+ * table; idle entries (tat in the past) are removed as buckets are walked,
+ * so memory follows the credentials active in the last few seconds. */
+#include "ratelimit/limiter.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/clock.h"
+
+#define SHARDS 16
+#define BUCKETS 1024
+
+typedef struct entry {
+  struct entry *next;
+  int64_t tat;
+  char id[GH_ID_MAX];
+} entry;
+
+typedef struct {
+  pthread_mutex_t mu;
+  entry *b[BUCKETS];
+} shard;
+
+static shard shards[SHARDS] = {
+#define S                                                                                                              \
+  {                                                                                                                    \
+    PTHREAD_MUTEX_INITIALIZER, { 0 }                                                                                   \
+  }
+    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
+#undef S
+};
+
+static uint32_t hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* Applies limit l to credential id at now. */
+static gh_gcra_result apply(const char *id, gh_gcra_limit l, int64_t now) {
+  uint32_t h = hash(id);
+  shard *s = &shards[h % SHARDS];
+  gh_gcra_result r;
+  pthread_mutex_lock(&s->mu);
+  entry **pp = &s->b[(h / SHARDS) % BUCKETS], *found = NULL;
+  while (*pp) {
+    entry *e = *pp;
+    if (!strcmp(e->id, id)) {
+      found = e;
+      pp = &e->next;
+    } else if (e->tat < now) { /* idle: its state equals no state */
+      *pp = e->next;
+      free(e);
+    } else {
+      pp = &e->next;
+    }
+  }
+  if (!found && (found = calloc(1, sizeof *found))) {
+    memcpy(found->id, id, strnlen(id, GH_ID_MAX - 1));
+    found->next = s->b[(h / SHARDS) % BUCKETS];
+    s->b[(h / SHARDS) % BUCKETS] = found;
+  }
+  if (found) {
+    r = gh_gcra_apply(l, &found->tat, now);
+  } else { /* out of memory: fail open for this one request */
+    int64_t tat = 0;
+    r = gh_gcra_apply(l, &tat, now);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return r;
+}
+
+gh_status gh_limiter_check(gh_req *r) {
+  const gh_config *c = gh_cfg;
+  if (c->rate_limits_off || !r->principal.kind) return GH_OK;
+  int key = r->principal.kind == GH_CRED_API_KEY;
+  gh_gcra_limit l =
+      key ? (gh_gcra_limit){c->key_rate, c->key_burst} : (gh_gcra_limit){c->session_rate, c->session_burst};
+  const char *name = key ? "key" : "session";
+  gh_gcra_result res = apply(r->principal.credential_id, l, gh_mono_us());
+  char v[96];
+  gh_gcra_policy_header(name, l, v, sizeof v);
+  gh_req_add_header(r, "RateLimit-Policy", v);
+  gh_gcra_state_header(name, res, v, sizeof v);
+  gh_req_add_header(r, "RateLimit", v);
+  if (res.allowed) return GH_OK;
+  r->retry_after = gh_gcra_retry_after(res);
+  return GH_ERR_RATE_LIMITED;
+}
+
+void gh_limiter_reset(void) {
+  for (int i = 0; i < SHARDS; i++) {
+    pthread_mutex_lock(&shards[i].mu);
+    for (int b = 0; b < BUCKETS; b++) {
+      while (shards[i].b[b]) {
+        entry *e = shards[i].b[b];
+        shards[i].b[b] = e->next;
+        free(e);
+      }
+    }
+    pthread_mutex_unlock(&shards[i].mu);
+  }
+}

@@ -1,0 +1,20 @@
+/* limiter.h: the rate limits of API requests (api.md, "Rate limits"): per
+ * API key 100/s with a burst of 200, per session 50/s with a burst of 100
+ * (GATEHOUSE_RATE_LIMITS changes or disables them), each credential on its
+ * own. Only requests whose credential was verified spend quota.
+ *
+ * The store is in-process (16 shards, a mutex each); a shared Redis store
+ * for several nodes is planned behind the same interface. */
+#ifndef GH_LIMITER_H
+#define GH_LIMITER_H
+#include "http/request.h"
+#include "ratelimit/gcra.h"
+
+/* Applies the limit of r's credential; adds RateLimit-Policy and RateLimit
+ * headers; returns GH_ERR_RATE_LIMITED (with r->retry_after set) when the
+ * request is refused. GH_OK when limits are off. */
+gh_status gh_limiter_check(gh_req *r);
+/* Forgets all state (tests, shutdown). */
+void gh_limiter_reset(void);
+
+#endif
