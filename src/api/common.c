@@ -2,6 +2,7 @@
 #include "api/common.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,4 +76,40 @@ json_t *gh_api_json_col(const PGresult *res, int row, int col) {
 json_t *gh_api_text_col(const PGresult *res, int row, int col) {
   if (PQgetisnull(res, row, col)) return json_null();
   return json_string(PQgetvalue(res, row, col));
+}
+
+gh_status gh_api_list_or_get(gh_req *r, const char *id, const gh_api_reader *rd) {
+  int limit = 1;
+  const char *after = NULL;
+  if (id && !gh_id_valid(id, rd->prefix)) return gh_api_missing(r, id);
+  if (!id) {
+    gh_status s = gh_api_list_params(r, rd->prefix, &limit, &after);
+    if (s) return s;
+  }
+  char lim[16];
+  snprintf(lim, sizeof lim, "%d", limit + 1);
+  const char *vals[2] = {id ? id : lim, after};
+  gh_db_stmt q[2] = {
+      {id ? rd->by_id : rd->page, id ? 1 : 2, vals, NULL},
+      {rd->cursor_exists, 1, vals + 1, NULL},
+  };
+  PGresult *res[2] = {0};
+  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, after ? 2 : 1, res);
+  if (s) return s;
+  if (after && PQntuples(res[1]) == 0) {
+    gh_db_clear(res, 2);
+    return gh_api_bad_cursor(r);
+  }
+  json_t *out;
+  if (id) {
+    out = PQntuples(res[0]) == 1 ? rd->render(res[0], 0) : NULL;
+  } else {
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(res[0]); i++)
+      json_array_append_new(items, rd->render(res[0], i));
+    out = gh_api_list(items, limit);
+  }
+  gh_db_clear(res, 2);
+  if (!out) return gh_api_missing(r, id);
+  return gh_req_reply(r, 200, out);
 }

@@ -23,6 +23,23 @@ gh_status gh_api_bad_cursor(gh_req *r);
  * "has_more":bool}. Takes ownership of items. */
 json_t *gh_api_list(json_t *items, int limit);
 
+/* Renders one row of a result (new reference). */
+typedef json_t *(*gh_api_render_fn)(const PGresult *res, int row);
+
+/* What a table-backed GET needs: the statement that reads one object by
+ * id ($1), the one that reads a page ($1 limit, $2 the cursor id or NULL),
+ * the one that tells whether a cursor id exists ($1), the ids' prefix and
+ * the row renderer. */
+typedef struct {
+  const char *by_id, *page, *cursor_exists, *prefix;
+  gh_api_render_fn render;
+} gh_api_reader;
+
+/* GET one object (id) or a page of them (id NULL) through the caller's org
+ * context: 200 with the object or the list; 404/403 for an id not found
+ * here; 400 for bad paging parameters. */
+gh_status gh_api_list_or_get(gh_req *r, const char *id, const gh_api_reader *rd);
+
 /* For an id the caller's context did not find: 403 org_mismatch when it
  * belongs to another organization (gh.object_owner, which reveals only
  * that), else 404 not_found (unknown, malformed, or the other mode of the

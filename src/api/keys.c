@@ -139,51 +139,18 @@ gh_status gh_api_key_create(gh_req *r) {
   return reply_with_secret(r, row, secret);
 }
 
-static gh_status list_or_get(gh_req *r, const char *id) {
-  int limit = 1;
-  const char *after = NULL;
-  if (!id) {
-    gh_status s = gh_api_list_params(r, "key_", &limit, &after);
-    if (s) return s;
-  }
-  char lim[16];
-  snprintf(lim, sizeof lim, "%d", limit + 1);
-  const char *vals[2] = {id ? id : lim, after};
-  gh_db_stmt q[2] = {
-      {id ? "SELECT " KEY_COLS " FROM gh.api_keys k WHERE k.id = $1"
-          : "SELECT " KEY_COLS " FROM gh.api_keys k WHERE ($2::text IS NULL OR k.seq < "
+static const gh_api_reader keys = {
+    .by_id = "SELECT " KEY_COLS " FROM gh.api_keys k WHERE k.id = $1",
+    .page = "SELECT " KEY_COLS " FROM gh.api_keys k WHERE ($2::text IS NULL OR k.seq < "
             "(SELECT seq FROM gh.api_keys WHERE id = $2)) ORDER BY k.seq DESC LIMIT $1::int",
-       id ? 1 : 2, vals, NULL},
-      {"SELECT count(*) FROM gh.api_keys WHERE id = $1", 1, vals + 1, NULL},
-  };
-  PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, after ? 2 : 1, res);
-  if (s) return s;
-  if (after && !strcmp(PQgetvalue(res[1], 0, 0), "0")) {
-    gh_db_clear(res, 2);
-    return gh_api_bad_cursor(r);
-  }
-  json_t *out;
-  if (id) {
-    out = PQntuples(res[0]) == 1 ? render_key(res[0], 0) : NULL;
-  } else {
-    json_t *items = json_array();
-    for (int i = 0; i < PQntuples(res[0]); i++)
-      json_array_append_new(items, render_key(res[0], i));
-    out = gh_api_list(items, limit);
-  }
-  gh_db_clear(res, 2);
-  if (!out) return gh_api_missing(r, id);
-  return gh_req_reply(r, 200, out);
-}
+    .cursor_exists = "SELECT 1 FROM gh.api_keys WHERE id = $1",
+    .prefix = "key_",
+    .render = render_key,
+};
 
-gh_status gh_api_key_list(gh_req *r) { return list_or_get(r, NULL); }
+gh_status gh_api_key_list(gh_req *r) { return gh_api_list_or_get(r, NULL, &keys); }
 
-gh_status gh_api_key_get(gh_req *r) {
-  const char *id = gh_req_param(r, 0);
-  if (!gh_id_valid(id, "key_")) return gh_api_missing(r, id);
-  return list_or_get(r, id);
-}
+gh_status gh_api_key_get(gh_req *r) { return gh_api_list_or_get(r, gh_req_param(r, 0), &keys); }
 
 gh_status gh_api_key_revoke(gh_req *r) {
   const char *id = gh_req_param(r, 0);

@@ -55,51 +55,23 @@ static gh_status last_admin(gh_req *r) {
   return gh_req_error(r, GH_ERR_CONFLICT, NULL, "The organization's last admin cannot be demoted or removed.");
 }
 
-/* GET /v1/users (id NULL) or GET /v1/users/{id}. */
-static gh_status list_or_get(gh_req *r, const char *id) {
-  int limit = 1;
-  const char *after = NULL;
-  if (!id) {
-    gh_status s = gh_api_list_params(r, "usr_", &limit, &after);
-    if (s) return s;
-  }
-  char lim[16];
-  snprintf(lim, sizeof lim, "%d", limit + 1);
-  const char *vals[2] = {id ? id : lim, after};
-  gh_db_stmt q[2] = {
-      {id ? "SELECT " GH_USER_COLS " FROM gh.users u WHERE u.id = $1"
-          : "SELECT " GH_USER_COLS " FROM gh.users u WHERE ($2::text IS NULL OR u.seq < "
-            "(SELECT seq FROM gh.users WHERE id = $2)) ORDER BY u.seq DESC LIMIT $1::int",
-       id ? 1 : 2, vals, NULL},
-      {"SELECT count(*) FROM gh.users WHERE id = $1", 1, vals + 1, NULL},
-  };
-  PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, after ? 2 : 1, res);
-  if (s) return s;
-  if (after && !strcmp(PQgetvalue(res[1], 0, 0), "0")) {
-    gh_db_clear(res, 2);
-    return gh_api_bad_cursor(r);
-  }
-  json_t *out;
-  if (id) {
-    out = PQntuples(res[0]) == 1 ? gh_obj_user(res[0], 0, 0) : NULL;
-  } else {
-    json_t *items = json_array();
-    for (int i = 0; i < PQntuples(res[0]); i++)
-      json_array_append_new(items, gh_obj_user(res[0], i, 0));
-    out = gh_api_list(items, limit);
-  }
-  gh_db_clear(res, 2);
-  if (!out) return gh_api_missing(r, id);
-  return gh_req_reply(r, 200, out);
-}
+static json_t *render_user(const PGresult *res, int row) { return gh_obj_user(res, row, 0); }
 
-gh_status gh_api_user_list(gh_req *r) { return list_or_get(r, NULL); }
+static const gh_api_reader users = {
+    .by_id = "SELECT " GH_USER_COLS " FROM gh.users u WHERE u.id = $1",
+    .page = "SELECT " GH_USER_COLS " FROM gh.users u WHERE ($2::text IS NULL OR u.seq < "
+            "(SELECT seq FROM gh.users WHERE id = $2)) ORDER BY u.seq DESC LIMIT $1::int",
+    .cursor_exists = "SELECT 1 FROM gh.users WHERE id = $1",
+    .prefix = "usr_",
+    .render = render_user,
+};
+
+gh_status gh_api_user_list(gh_req *r) { return gh_api_list_or_get(r, NULL, &users); }
 
 gh_status gh_api_user_get(gh_req *r) {
   const char *id = gh_req_param(r, 0);
   if (!gh_id_valid(id, "usr_")) return GH_ERR_NOT_FOUND;
-  return list_or_get(r, id);
+  return gh_api_list_or_get(r, id, &users);
 }
 
 gh_status gh_api_user_create(gh_req *r) {

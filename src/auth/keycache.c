@@ -25,19 +25,11 @@ static gh_credcache *C(void) {
   return cache;
 }
 
-static int shaped(const char *id, const char *prefix) { return gh_id_valid(id, prefix) && strlen(id) == 4 + RAND_LEN; }
-
-static void unpack_id(char *out, const char *prefix, const char *rand) {
-  memcpy(out, prefix, 4);
-  memcpy(out + 4, rand, RAND_LEN);
-  out[4 + RAND_LEN] = '\0';
-}
-
 int gh_keycache_get(const unsigned char hash[32], gh_keyinfo *out) {
   packed p;
   if (!gh_credcache_get(C(), hash, &p)) return 0;
-  unpack_id(out->key_id, "key_", p.key);
-  unpack_id(out->org_id, "org_", p.org);
+  gh_id_compose(out->key_id, "key_", p.key);
+  gh_id_compose(out->org_id, "org_", p.org);
   out->expires_at = p.expires_at;
   out->scopes = p.scopes;
   out->livemode = p.livemode;
@@ -48,7 +40,7 @@ int gh_keycache_get(const unsigned char hash[32], gh_keyinfo *out) {
 uint64_t gh_keycache_epoch(void) { return gh_credcache_epoch(C()); }
 
 void gh_keycache_put(const unsigned char hash[32], const gh_keyinfo *in, uint64_t epoch) {
-  if (!shaped(in->key_id, "key_") || !shaped(in->org_id, "org_")) return;
+  if (!gh_id_standard(in->key_id, "key_") || !gh_id_standard(in->org_id, "org_")) return;
   packed p;
   memset(&p, 0, sizeof p);
   memcpy(p.key, in->key_id + 4, RAND_LEN);
@@ -65,7 +57,7 @@ static int same_key(const void *rec, const void *id) {
 }
 
 void gh_keycache_drop_id(const char *key_id) {
-  if (shaped(key_id, "key_")) gh_credcache_drop_if(C(), same_key, key_id);
+  if (gh_id_standard(key_id, "key_")) gh_credcache_drop_if(C(), same_key, key_id);
 }
 
 void gh_keycache_flush(void) { gh_credcache_flush(C(), 0); }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/rand.h"
+#include "core/text.h"
 
 #define SHARDS 16
 #define BUCKETS 1024
@@ -35,12 +36,7 @@ static shard shards[SHARDS] = {
 };
 static atomic_uint_fast64_t epoch = 1;
 
-static uint32_t hash(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
+static uint32_t hash(const char *s) { return gh_text_hash32(s); }
 
 static void entry_free(entry *e) {
   free(e->user_json);

@@ -42,20 +42,12 @@ static gh_credcache *C(void) {
   return cache;
 }
 
-static int shaped(const char *id, const char *prefix) { return gh_id_valid(id, prefix) && strlen(id) == 4 + RAND_LEN; }
-
-static void unpack_id(char *out, const char *prefix, const char *rand) {
-  memcpy(out, prefix, 4);
-  memcpy(out + 4, rand, RAND_LEN);
-  out[4 + RAND_LEN] = '\0';
-}
-
 int gh_sesscache_get(const unsigned char hash[32], gh_sessinfo *out) {
   packed p;
   if (!gh_credcache_get(C(), hash, &p)) return 0;
-  unpack_id(out->session_id, "ses_", p.ses);
-  unpack_id(out->user_id, "usr_", p.usr);
-  unpack_id(out->org_id, "org_", p.org);
+  gh_id_compose(out->session_id, "ses_", p.ses);
+  gh_id_compose(out->user_id, "usr_", p.usr);
+  gh_id_compose(out->org_id, "org_", p.org);
   out->admin = p.admin;
   out->idle_timeout = p.idle_timeout;
   out->access_expires_at = p.access_expires_at;
@@ -70,7 +62,9 @@ int gh_sesscache_get(const unsigned char hash[32], gh_sessinfo *out) {
 uint64_t gh_sesscache_epoch(void) { return gh_credcache_epoch(C()); }
 
 void gh_sesscache_put(const unsigned char hash[32], const gh_sessinfo *in, uint64_t epoch) {
-  if (!shaped(in->session_id, "ses_") || !shaped(in->user_id, "usr_") || !shaped(in->org_id, "org_")) return;
+  if (!gh_id_standard(in->session_id, "ses_") || !gh_id_standard(in->user_id, "usr_") ||
+      !gh_id_standard(in->org_id, "org_"))
+    return;
   packed p;
   memset(&p, 0, sizeof p);
   memcpy(p.ses, in->session_id + 4, RAND_LEN);
@@ -128,7 +122,7 @@ static int match_org(const void *rec, const void *id) {
 }
 
 void gh_sesscache_drop_session(const char *id) {
-  if (!shaped(id, "ses_")) return;
+  if (!gh_id_standard(id, "ses_")) return;
   /* Refuse racing fills first, then drop what the index knows. */
   gh_credcache_invalidate(C());
   unsigned char k[32];
@@ -140,10 +134,10 @@ void gh_sesscache_drop_session(const char *id) {
   gh_credcache_drop(idx, k);
 }
 void gh_sesscache_drop_user(const char *id) {
-  if (shaped(id, "usr_")) gh_credcache_drop_if(C(), match_usr, id);
+  if (gh_id_standard(id, "usr_")) gh_credcache_drop_if(C(), match_usr, id);
 }
 void gh_sesscache_drop_org(const char *id) {
-  if (shaped(id, "org_")) gh_credcache_drop_if(C(), match_org, id);
+  if (gh_id_standard(id, "org_")) gh_credcache_drop_if(C(), match_org, id);
 }
 void gh_sesscache_flush(void) {
   gh_credcache_flush(C(), 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 
 #define BUCKETS 4096
 
@@ -27,12 +28,7 @@ typedef struct {
 static table accounts = {PTHREAD_MUTEX_INITIALIZER, {0}};
 static table ips = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
-static uint32_t hash(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
+static uint32_t hash(const char *s) { return gh_text_hash32(s); }
 
 /* The live entry for key (window not yet over), created if absent; expired
  * entries met on the way are freed. Caller holds t->mu. */

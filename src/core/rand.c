@@ -49,3 +49,13 @@ void gh_token_new(char out[GH_TOKEN_MAX]) {
   sodium_bin2base64(out, GH_TOKEN_MAX, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   sodium_memzero(raw, sizeof raw);
 }
+
+int gh_id_standard(const char *id, const char *prefix) {
+  return gh_id_valid(id, prefix) && strlen(id) == 4 + GH_ID_RANDOM_CHARS;
+}
+
+void gh_id_compose(char out[GH_ID_MAX], const char *prefix, const char *rand) {
+  memcpy(out, prefix, 4);
+  memcpy(out + 4, rand, GH_ID_RANDOM_CHARS);
+  out[4 + GH_ID_RANDOM_CHARS] = '\0';
+}

@@ -20,6 +20,11 @@ void gh_id_new(char out[GH_ID_MAX], const char *prefix);
 /* True if s is prefix followed by 1..GH_ID_MAX base62 characters: used to
  * refuse malformed ids before any database look-up. */
 int gh_id_valid(const char *s, const char *prefix);
+/* True if id is prefix (4 characters) + exactly GH_ID_RANDOM_CHARS base62
+ * characters: the shape of every id this server makes. */
+int gh_id_standard(const char *id, const char *prefix);
+/* out = prefix (4 characters) + the GH_ID_RANDOM_CHARS characters at rand. */
+void gh_id_compose(char out[GH_ID_MAX], const char *prefix, const char *rand);
 /* Writes a fresh base64url token (no padding) + NUL into out. */
 void gh_token_new(char out[GH_TOKEN_MAX]);
 

@@ -46,3 +46,10 @@ void gh_text_log_safe(const char *s, char *out, size_t size) {
   }
   if (size) out[o < size ? o : size - 1] = '\0';
 }
+
+uint32_t gh_text_hash32(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}

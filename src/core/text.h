@@ -3,6 +3,7 @@
 #ifndef GH_TEXT_H
 #define GH_TEXT_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* True if s looks like an email address: local@domain.tld, 3..254 bytes,
  * no spaces or control characters, one '@'. */
@@ -17,5 +18,8 @@ void gh_text_lower(const char *s, char *out, size_t size);
  * written as %XX, cut to fit. Never fails, so a hostile path cannot make a
  * log line disappear. */
 void gh_text_log_safe(const char *s, char *out, size_t size);
+
+/* FNV-1a of s: a hash-table index for short keys (not for secrets). */
+uint32_t gh_text_hash32(const char *s);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/text.h"
 
 #define SHARDS 16
 #define BUCKETS 1024
@@ -33,12 +34,7 @@ static shard shards[SHARDS] = {
 #undef S
 };
 
-static uint32_t hash(const char *s) {
-  uint32_t h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
+static uint32_t hash(const char *s) { return gh_text_hash32(s); }
 
 /* Applies limit l to credential id at now. */
 static gh_gcra_result apply(const char *id, gh_gcra_limit l, int64_t now) {
