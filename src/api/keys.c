@@ -35,8 +35,8 @@ const gh_field gh_api_key_rotate_body[] = {
 
 #define KEY_COLS                                                                                                       \
   "k.id, k.org_id, k.name, k.redacted, array_to_string(k.scopes, ' '), k.livemode, "                                   \
-  "extract(epoch from k.expires_at)::bigint, extract(epoch from k.revoked_at)::bigint, "                               \
-  "extract(epoch from k.last_used_at)::bigint, k.last_used_ip, extract(epoch from k.created_at)::bigint"
+  "floor(extract(epoch from k.expires_at))::bigint, floor(extract(epoch from k.revoked_at))::bigint, "                 \
+  "floor(extract(epoch from k.last_used_at))::bigint, k.last_used_ip, floor(extract(epoch from k.created_at))::bigint"
 
 static json_t *render_key(const PGresult *res, int row) {
   json_t *scopes = json_array();

@@ -94,7 +94,7 @@ gh_status gh_api_user_create(gh_req *r) {
        3, uvals, NULL},
       {"INSERT INTO gh.invitations AS i (id, org_id, user_id, token_hash, expires_at) "
        "VALUES ($1, (SELECT gh.current_org()), $2, $3::bytea, now() + " INVITE_TTL ") RETURNING i.id, "
-       "extract(epoch from i.expires_at)::bigint, extract(epoch from i.created_at)::bigint",
+       "floor(extract(epoch from i.expires_at))::bigint, floor(extract(epoch from i.created_at))::bigint",
        3, ivals, ilens},
   };
   PGresult *res[2] = {0};

@@ -13,8 +13,8 @@ json_t *gh_obj_time(long long epoch);
 /* Column lists the renderers expect, for use in SELECTs. */
 #define GH_ORG_COLS                                                                                                    \
   "o.id, o.name, o.session_idle_timeout_seconds, o.session_max_lifetime_seconds, "                                     \
-  "extract(epoch from o.created_at)::bigint"
-#define GH_USER_COLS "u.id, u.org_id, u.email, u.role, u.status, extract(epoch from u.created_at)::bigint"
+  "floor(extract(epoch from o.created_at))::bigint"
+#define GH_USER_COLS "u.id, u.org_id, u.email, u.role, u.status, floor(extract(epoch from u.created_at))::bigint"
 #define GH_ORG_NCOLS 5
 #define GH_USER_NCOLS 6
 

@@ -41,9 +41,9 @@ void gh_res_sql(gh_res_txn *t, int k, const char *fmt, ...) {
 }
 
 void gh_res_select(gh_res_txn *t, int k, const gh_res_type *ty) {
-  gh_res_sql(t, k, "id, org_id, livemode, extract(epoch from created_at)::bigint");
+  gh_res_sql(t, k, "id, org_id, livemode, floor(extract(epoch from created_at))::bigint");
   for (const gh_res_col *c = ty->cols; c->name; c++)
-    gh_res_sql(t, k, c->kind == GH_COL_TIME ? ", extract(epoch from %s)::bigint" : ", %s", c->name);
+    gh_res_sql(t, k, c->kind == GH_COL_TIME ? ", floor(extract(epoch from %s))::bigint" : ", %s", c->name);
 }
 
 int gh_res_param(gh_res_txn *t, int k, const char *v) {

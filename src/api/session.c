@@ -111,6 +111,9 @@ gh_status gh_api_auth_refresh(gh_req *r) {
     gh_authn_fill_session(p, &si, next.access_hash, gh_now());
     gh_session_set_cookies(r, next.access, next.refresh, si.expires_at);
     gh_session_wipe_tokens(&next);
+    /* The replaced access token stops working on every node before the
+     * new one is handed out (a few milliseconds; refresh is rare). */
+    gh_api_wait_invalidated_at(res, 10);
     PQclear(res);
     return reply_session(r, p);
   }
@@ -239,6 +242,7 @@ static gh_status reauth_work(gh_req *r) {
     read_tail(res, 0, &si);
     gh_authn_fill_session(&r->principal, &si, t.access_hash, gh_now());
     gh_session_set_cookies(r, t.access, t.refresh, si.expires_at);
+    gh_api_wait_invalidated_at(res, 9); /* the old access token, everywhere */
   }
   gh_session_wipe_tokens(&t);
   PQclear(res);

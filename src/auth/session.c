@@ -108,7 +108,8 @@ gh_status gh_session_body(const gh_principal *p, bool with_role, json_t **out) {
   gh_db_stmt q[2] = {
       {"SELECT " GH_ORG_COLS ", " GH_USER_COLS " FROM gh.users u JOIN gh.orgs o ON o.id = u.org_id WHERE u.id = $1", 1,
        vals, NULL},
-      {"SELECT extract(epoch from s.created_at)::bigint, u.role FROM gh.sessions s JOIN gh.users u ON u.id = s.user_id "
+      {"SELECT floor(extract(epoch from s.created_at))::bigint, u.role FROM gh.sessions s JOIN gh.users u ON u.id = "
+       "s.user_id "
        "WHERE s.id = $1",
        1, vals + 1, NULL},
   };

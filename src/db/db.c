@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 #define MAX_PARAMS 32
 #define MAX_STMTS 16
@@ -196,6 +197,7 @@ static void log_error(const PGresult *r, const char *sql) {
   json_t *f =
       json_pack("{s:s, s:s, s:s}", "sqlstate", state ? state : "", "error", msg ? msg : "", "sql", sql ? sql : "");
   gh_log_obj(GH_LOG_WARN, "database statement failed", f);
+  gh_metrics_inc(GH_M_DB_ERRORS);
 }
 
 /* The next result of the pipeline, and the NULL that ends it. */

@@ -65,7 +65,7 @@ void gh_db_clear(PGresult **results, int n);
 /* Maps a failed result's SQLSTATE onto a status. */
 gh_status gh_db_status_of(const PGresult *res);
 
-/* Timestamps are read as epoch seconds: "extract(epoch from x)::bigint". */
+/* Timestamps are read as epoch seconds: "floor(extract(epoch from x))::bigint". */
 long long gh_db_getll(const PGresult *res, int row, int col);
 
 #endif

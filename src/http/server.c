@@ -141,6 +141,7 @@ gh_status gh_req_defer(gh_req *r, gh_pool *p, gh_handler fn) {
     /* Answered like a finished job, so the answer leaves by one path. */
     r->error = GH_ERR_BUSY;
     r->retry_after = 1;
+    gh_metrics_inc(GH_M_HASH_QUEUE_FULL);
     r->state = ST_ASYNC_DONE;
     MHD_resume_connection(r->conn);
   }
