@@ -8,6 +8,7 @@
 #include "auth/activity.h"
 #include "auth/apikey.h"
 #include "auth/keycache.h"
+#include "auth/keyuse.h"
 #include "auth/sesscache.h"
 #include "auth/token.h"
 #include "core/clock.h"
@@ -163,6 +164,7 @@ static gh_status authn_key(gh_req *r, const char *key, size_t n) {
   snprintf(p->credential_id, sizeof p->credential_id, "%s", k.key_id);
   p->expires_at = k.expires_at;
   memcpy(p->hash, hash, 32);
+  gh_keyuse_note(k.key_id, gh_now(), r->client_ip);
   return GH_OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include "auth/activity.h"
 #include "auth/keycache.h"
+#include "auth/keyuse.h"
 #include "auth/sesscache.h"
 #include "auth/password.h"
 #include "auth/profile.h"
@@ -54,6 +55,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_on("user", gh_profile_drop_user, NULL);
   gh_listen_on("org", gh_profile_drop_org, NULL);
   gh_listen_on_tick(gh_activity_flush);
+  gh_listen_on_tick(gh_keyuse_flush);
   gh_listen_on_tick(sweep_caches);
   if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);

@@ -109,6 +109,21 @@ describe('using keys', () => {
     assert.deepEqual(me, { type: 'api_key', org_id: admin.org, livemode: true, scopes: ['read:leads'], api_key_id: k.id });
   });
 
+  test('a use shows as last_used_at / last_used_ip within a second or so (batched, no write per request)', async () => {
+    const u = await key(admin, { scopes: ['read:leads'] });
+    const before = Date.now() - 1000;
+    for (let i = 0; i < 5; i++) expectJson(await S().get('/v1/me', bearer(u.secret)), 200);
+    let got;
+    for (let i = 0; i < 30; i++) {
+      got = expectJson(await S().get(`/v1/api_keys/${u.id}`, as(admin)), 200);
+      if (got.last_used_at) break;
+      await sleep(100);
+    }
+    assert.match(got.last_used_at ?? '', RFC3339_UTC_RE, 'last_used_at set');
+    assert.ok(Date.parse(got.last_used_at) >= before - 1000 && Date.parse(got.last_used_at) <= Date.now() + 1000);
+    assert.equal(got.last_used_ip, '127.0.0.1');
+  });
+
   test('GET /v1/auth/check: 204 with the Gatehouse-* headers; 403 without the scope; 400 for an unknown scope', async () => {
     const r = await S().get('/v1/auth/check?scope=read:leads', bearer(k.secret));
     assert.equal(r.status, 204);
