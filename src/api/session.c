@@ -44,28 +44,6 @@ const gh_field gh_api_accept_body[] = {
     {0},
 };
 
-/* Columns of gh.session_refresh / gh.session_reauthenticate after the
- * outcome, as epoch seconds. */
-#define SESSION_TAIL                                                                                                   \
-  "session_id, user_id, org_id, floor(extract(epoch from access_expires_at))::bigint, "                                \
-  "floor(extract(epoch from expires_at))::bigint, floor(extract(epoch from last_active_at))::bigint, "                 \
-  "idle_timeout_seconds, coalesce(floor(extract(epoch from reauthenticated_at))::bigint, 0), "                         \
-  "floor(extract(epoch from created_at))::bigint"
-
-/* Reads SESSION_TAIL starting at column c into a session record. */
-static void read_tail(const PGresult *res, int c, gh_sessinfo *s) {
-  memset(s, 0, sizeof *s);
-  snprintf(s->session_id, sizeof s->session_id, "%s", PQgetvalue(res, 0, c));
-  snprintf(s->user_id, sizeof s->user_id, "%s", PQgetvalue(res, 0, c + 1));
-  snprintf(s->org_id, sizeof s->org_id, "%s", PQgetvalue(res, 0, c + 2));
-  s->access_expires_at = gh_db_getll(res, 0, c + 3);
-  s->expires_at = gh_db_getll(res, 0, c + 4);
-  s->last_active_at = gh_db_getll(res, 0, c + 5);
-  s->idle_timeout = (int32_t)gh_db_getll(res, 0, c + 6);
-  s->reauthenticated_at = gh_db_getll(res, 0, c + 7);
-  s->created_at = gh_db_getll(res, 0, c + 8);
-}
-
 /* {session, csrf_token} for the session in p. */
 static gh_status reply_session(gh_req *r, const gh_principal *p) {
   char csrf[GH_CSRF_MAX];
@@ -94,7 +72,7 @@ gh_status gh_api_auth_refresh(gh_req *r) {
   /* One statement: the outcome, and for a rotation or a replay the
    * invalidation of the session's cached (old) access token everywhere. */
   gh_db_stmt q = {"WITH x AS (SELECT * FROM gh.session_refresh($1::bytea, $2::bytea, $3::bytea, $4::int, $5::int)) "
-                  "SELECT outcome, " SESSION_TAIL ", CASE WHEN outcome IN ('rotated', 'reused') "
+                  "SELECT outcome, " GH_SESSION_COLS ", CASE WHEN outcome IN ('rotated', 'reused') "
                   "THEN gh.invalidate('session', session_id) END FROM x",
                   5, vals, lens};
   PGresult *res;
@@ -106,7 +84,7 @@ gh_status gh_api_auth_refresh(gh_req *r) {
   const char *outcome = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "unknown";
   if (!strcmp(outcome, "rotated") || !strcmp(outcome, "grace")) {
     gh_sessinfo si;
-    read_tail(res, 1, &si);
+    gh_authn_read_session(res, 1, &si);
     gh_principal *p = &r->principal;
     gh_authn_fill_session(p, &si, next.access_hash, gh_now());
     gh_session_set_cookies(r, next.access, next.refresh, si.expires_at);
@@ -232,14 +210,14 @@ static gh_status reauth_work(gh_req *r) {
   const int lens[4] = {32, 32, 32, 0};
   /* New tokens (no fixation); the old access token is dropped everywhere. */
   gh_db_stmt q = {"WITH x AS (SELECT * FROM gh.session_reauthenticate($1::bytea, $2::bytea, $3::bytea, $4::int)) "
-                  "SELECT " SESSION_TAIL ", gh.invalidate('session', session_id) FROM x",
+                  "SELECT " GH_SESSION_COLS ", gh.invalidate('session', session_id) FROM x",
                   4, vals, lens};
   PGresult *res;
   s = gh_db_exec(&q, &res);
   if (!s && PQntuples(res) != 1) s = GH_ERR_UNAUTHORIZED;
   if (!s) {
     gh_sessinfo si;
-    read_tail(res, 0, &si);
+    gh_authn_read_session(res, 0, &si);
     gh_authn_fill_session(&r->principal, &si, t.access_hash, gh_now());
     gh_session_set_cookies(r, t.access, t.refresh, si.expires_at);
     gh_api_wait_invalidated_at(res, 9); /* the old access token, everywhere */

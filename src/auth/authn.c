@@ -17,17 +17,25 @@
 
 #define SESSION_COOKIE "gh_session"
 
+void gh_authn_read_session(const PGresult *res, int c, gh_sessinfo *s) {
+  memset(s, 0, sizeof *s);
+  snprintf(s->session_id, sizeof s->session_id, "%s", PQgetvalue(res, 0, c));
+  snprintf(s->user_id, sizeof s->user_id, "%s", PQgetvalue(res, 0, c + 1));
+  snprintf(s->org_id, sizeof s->org_id, "%s", PQgetvalue(res, 0, c + 2));
+  s->access_expires_at = gh_db_getll(res, 0, c + 3);
+  s->expires_at = gh_db_getll(res, 0, c + 4);
+  s->last_active_at = s->flushed_at = gh_db_getll(res, 0, c + 5);
+  s->idle_timeout = (int32_t)gh_db_getll(res, 0, c + 6);
+  s->reauthenticated_at = gh_db_getll(res, 0, c + 7);
+  s->created_at = gh_db_getll(res, 0, c + 8);
+}
+
 /* The session's record from the database (gh.session_auth). *state gets
  * "live", "expired" or "revoked"; GH_ERR_UNAUTHORIZED if there is none. */
 static gh_status session_from_db(const unsigned char hash[32], gh_sessinfo *s, char state[16]) {
   const char *vals[1] = {(const char *)hash};
   const int lens[1] = {32};
-  gh_db_stmt q = {"SELECT session_id, user_id, org_id, role, state, "
-                  "floor(extract(epoch from access_expires_at))::bigint, "
-                  "floor(extract(epoch from expires_at))::bigint, floor(extract(epoch from last_active_at))::bigint, "
-                  "idle_timeout_seconds, coalesce(floor(extract(epoch from reauthenticated_at))::bigint, 0), "
-                  "floor(extract(epoch from created_at))::bigint FROM gh.session_auth($1::bytea)",
-                  1, vals, lens};
+  gh_db_stmt q = {"SELECT role, state, " GH_SESSION_COLS " FROM gh.session_auth($1::bytea)", 1, vals, lens};
   PGresult *res;
   gh_status st = gh_db_exec(&q, &res);
   if (st) return st;
@@ -35,18 +43,9 @@ static gh_status session_from_db(const unsigned char hash[32], gh_sessinfo *s, c
     PQclear(res);
     return GH_ERR_UNAUTHORIZED;
   }
-  memset(s, 0, sizeof *s);
-  snprintf(s->session_id, sizeof s->session_id, "%s", PQgetvalue(res, 0, 0));
-  snprintf(s->user_id, sizeof s->user_id, "%s", PQgetvalue(res, 0, 1));
-  snprintf(s->org_id, sizeof s->org_id, "%s", PQgetvalue(res, 0, 2));
-  s->admin = !strcmp(PQgetvalue(res, 0, 3), "admin");
-  snprintf(state, 16, "%s", PQgetvalue(res, 0, 4));
-  s->access_expires_at = gh_db_getll(res, 0, 5);
-  s->expires_at = gh_db_getll(res, 0, 6);
-  s->last_active_at = s->flushed_at = gh_db_getll(res, 0, 7);
-  s->idle_timeout = (int32_t)gh_db_getll(res, 0, 8);
-  s->reauthenticated_at = gh_db_getll(res, 0, 9);
-  s->created_at = gh_db_getll(res, 0, 10);
+  gh_authn_read_session(res, 2, s);
+  s->admin = !strcmp(PQgetvalue(res, 0, 0), "admin");
+  snprintf(state, 16, "%s", PQgetvalue(res, 0, 1));
   PQclear(res);
   return GH_OK;
 }

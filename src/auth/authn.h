@@ -6,6 +6,8 @@
  * session past a deadline); the reason goes only to the log line. */
 #ifndef GH_AUTHN_H
 #define GH_AUTHN_H
+#include <libpq-fe.h>
+
 #include "auth/sesscache.h"
 #include "http/request.h"
 
@@ -18,6 +20,17 @@ gh_status gh_authn_request(gh_req *r);
  * on GH_OK; GH_ERR_TOKEN_EXPIRED past a deadline, GH_ERR_UNAUTHORIZED when
  * ended or unknown. */
 gh_status gh_authn_session(const unsigned char hash[32], gh_principal *p);
+/* The session columns every session function of the database returns
+ * (gh.session_auth, session_refresh, session_reauthenticate), as epoch
+ * seconds, in the order gh_authn_read_session() reads them. */
+#define GH_SESSION_COLS                                                                                                \
+  "session_id, user_id, org_id, floor(extract(epoch from access_expires_at))::bigint, "                                \
+  "floor(extract(epoch from expires_at))::bigint, floor(extract(epoch from last_active_at))::bigint, "                 \
+  "idle_timeout_seconds, coalesce(floor(extract(epoch from reauthenticated_at))::bigint, 0), "                         \
+  "floor(extract(epoch from created_at))::bigint"
+/* Reads GH_SESSION_COLS of row 0, starting at column c, into s (role and
+ * activity bookkeeping are left to the caller). */
+void gh_authn_read_session(const PGresult *res, int c, gh_sessinfo *s);
 /* Fills a session principal from a session record. */
 void gh_authn_fill_session(gh_principal *p, const gh_sessinfo *s, const unsigned char hash[32], int64_t now);
 
