@@ -17,7 +17,8 @@
 -- Resources: exactly one row per (org, mode) in every resource table, named
 -- <prefix>_<a|b>_<live|test> (app_a_live, rev_b_test, cmp_a_test, lead_…,
 -- ctr_…, cex_…); each child points at its parent of the same org and mode,
--- e.g. lead_a_live -> cmp_a_live, rev_b_test -> app_b_test.
+-- e.g. lead_a_live -> cmp_a_live, rev_b_test -> app_b_test. Events likewise
+-- (evt_a_live, ...); one audit entry per org (aud_a, aud_b).
 BEGIN;
 INSERT INTO gh.orgs (id, name) VALUES ('org_a', 'Org A'), ('org_b', 'Org B');
 
@@ -84,4 +85,12 @@ SELECT 'ctr_' || o || '_' || m, 'org_' || o, m = 'live', 'Contract ' || o || ' '
 INSERT INTO gh.contract_executions (id, org_id, livemode, contract_id)
 SELECT 'cex_' || o || '_' || m, 'org_' || o, m = 'live', 'ctr_' || o || '_' || m
   FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+-- Events are split by mode too (evt_a_live, ...); audit entries by org only.
+INSERT INTO gh.events (id, org_id, livemode, type, data)
+SELECT 'evt_' || o || '_' || m, 'org_' || o, m = 'live', 'application.created',
+       json_build_object('object', json_build_object('id', 'app_' || o || '_' || m))
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.audit_log (id, org_id, action, actor)
+VALUES ('aud_a', 'org_a', 'login.succeeded', 'usr_a_admin'),
+       ('aud_b', 'org_b', 'login.succeeded', 'usr_b_admin');
 COMMIT;
