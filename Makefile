@@ -8,6 +8,7 @@
 #   make lint     clang-format check and banned-function scan
 #   make bench    the benchmarks of bench/ (see bench/README.md)
 #   make browser  the admin panel's browser tests (tests/browser/, chromium)
+#   make fuzz     the libFuzzer targets of fuzz/ (FUZZ_SECONDS each, ASan+UBSan)
 
 BUILD   ?= build
 CC      ?= cc
@@ -27,8 +28,11 @@ SQL      = sql/roles.sql $(sort $(wildcard sql/context/*.sql)) $(sort $(wildcard
 WEB      = $(sort $(wildcard web/*))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install
+.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install fuzz fuzz-targets
 
 all: $(BUILD)/gatehouse
 
@@ -65,6 +69,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgatehouse.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libgatehouse.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# Fuzz targets: built only in build-fuzz/ (make fuzz), where the library is
+# compiled with -fsanitize=fuzzer-no-link and libFuzzer supplies main().
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libgatehouse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libgatehouse.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-targets: $(FUZZ_BIN)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 deps:
@@ -96,12 +108,19 @@ test: deps pgext-install
 	$(MAKE) db
 	$(MAKE) e2e
 	$(MAKE) browser
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	$(MAKE) lint
 
 asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all unit e2e
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzz-targets
+	fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
 
 lint:
 	@scripts/lint.sh
@@ -110,4 +129,4 @@ bench: all
 	bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-files=$(git ls-files --cached --others --exclude-standard 'src/*.[ch]' 'tests/unit/*.[ch]' 'pgext/*.[ch]')
+files=$(git ls-files --cached --others --exclude-standard 'src/*.[ch]' 'tests/unit/*.[ch]' 'pgext/*.[ch]' 'fuzz/*.[ch]')
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|tmpnam|mktemp)[[:space:]]*\('
 if grep -nE "$banned" $files; then
   echo "lint: banned function used (see above); use the bounded alternatives (snprintf, memcpy with a length, strtol, strtok_r)"

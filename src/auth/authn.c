@@ -167,16 +167,25 @@ static gh_status authn_key(gh_req *r, const char *key, size_t n) {
   return GH_OK;
 }
 
+int gh_authn_bearer(const char *header, const char **token, size_t *len) {
+  if (strncasecmp(header, "Bearer ", 7)) return -1;
+  const char *tok = header + 7;
+  while (*tok == ' ')
+    tok++;
+  *token = tok;
+  *len = strlen(tok);
+  return 0;
+}
+
 gh_status gh_authn_request(gh_req *r) {
   const char *auth = gh_req_header(r, "Authorization");
   if (auth) {
     /* An Authorization header authenticates the request alone, whatever
      * cookies come with it. */
-    if (strncasecmp(auth, "Bearer ", 7)) return GH_ERR_UNAUTHORIZED;
-    const char *tok = auth + 7;
-    while (*tok == ' ')
-      tok++;
-    return authn_key(r, tok, strlen(tok));
+    const char *tok;
+    size_t len;
+    if (gh_authn_bearer(auth, &tok, &len)) return GH_ERR_UNAUTHORIZED;
+    return authn_key(r, tok, len);
   }
   const char *cookie = gh_req_cookie(r, SESSION_COOKIE);
   if (!cookie || !*cookie || strlen(cookie) > 128) return GH_ERR_UNAUTHORIZED;

@@ -15,6 +15,11 @@
  * / GH_ERR_DB_DOWN. */
 gh_status gh_authn_request(gh_req *r);
 
+/* The token of an Authorization header value: "Bearer" (any case), spaces,
+ * the rest. Returns 0 (and borrows *token from header) or -1 for any other
+ * scheme. Pure, for the fuzzer. */
+int gh_authn_bearer(const char *header, const char **token, size_t *len);
+
 /* Authenticates a session by its access-token hash (no org context needed:
  * the token itself is the proof): deadlines, activity, the cache. Fills p
  * on GH_OK; GH_ERR_TOKEN_EXPIRED past a deadline, GH_ERR_UNAUTHORIZED when

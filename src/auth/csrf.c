@@ -12,12 +12,15 @@ static int unsafe(const char *m) {
 }
 
 int gh_csrf_origin_ok(gh_req *r) {
-  const char *host = gh_req_header(r, "Host");
   const char *origin = gh_req_header(r, "Origin"), *referer = origin ? NULL : gh_req_header(r, "Referer");
+  return gh_csrf_origin_matches(origin, referer, r->https ? "https" : "http", gh_req_header(r, "Host"));
+}
+
+int gh_csrf_origin_matches(const char *origin, const char *referer, const char *scheme, const char *host) {
   if (!origin && !referer) return 1;
   if (!host) return 0;
   char own[300];
-  int n = snprintf(own, sizeof own, "%s://%s", r->https ? "https" : "http", host);
+  int n = snprintf(own, sizeof own, "%s://%s", scheme, host);
   if (n < 0 || (size_t)n >= sizeof own) return 0;
   if (origin) return !strcmp(origin, own);
   /* A Referer of our own origin is the origin followed by "/" (or nothing). */

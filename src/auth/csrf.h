@@ -13,6 +13,10 @@
 /* 1 if neither Origin nor Referer is present, or the one that is names
  * this server (scheme and Host of the request). */
 int gh_csrf_origin_ok(gh_req *r);
+/* The same decision on plain strings (origin, referer and host may be
+ * NULL; scheme "http" or "https"): the part that sees attacker bytes, kept
+ * pure so the fuzzer reaches it. */
+int gh_csrf_origin_matches(const char *origin, const char *referer, const char *scheme, const char *host);
 /* For a cookie-authenticated request: GH_OK, or GH_ERR_CSRF_FAILED. */
 gh_status gh_csrf_check(gh_req *r);
 

@@ -2,6 +2,7 @@
 #include "core/clock.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 int64_t gh_now(void) {
@@ -17,10 +18,17 @@ int64_t gh_mono_us(void) {
 }
 
 void gh_rfc3339(int64_t epoch, char out[32]) {
+  if (epoch < GH_RFC3339_MIN) epoch = GH_RFC3339_MIN;
+  if (epoch > GH_RFC3339_MAX) epoch = GH_RFC3339_MAX;
   time_t t = (time_t)epoch;
   struct tm tm;
   gmtime_r(&t, &tm);
-  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  /* Not strftime's %Y: RFC 3339 wants four digits, also before year 1000
+   * (found by fuzz/fuzz_headers.c). The parser keeps times within
+   * 0001..9999, so four digits always suffice. */
+  snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
+           (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+           (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
 /* Reads exactly n digits. */
@@ -63,6 +71,10 @@ int gh_rfc3339_parse(const char *s, int64_t *epoch) {
   memset(&tm, 0, sizeof tm);
   tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
   tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec > 59 ? 59 : sec;
-  *epoch = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+  int64_t t = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+  /* An offset can carry 0001-01-01 or 9999-12-31 out of the four-digit
+   * years that RFC 3339 (and gh_rfc3339) can write. */
+  if (t < GH_RFC3339_MIN || t > GH_RFC3339_MAX) return -1;
+  *epoch = t;
   return 0;
 }

@@ -16,5 +16,8 @@ void gh_rfc3339(int64_t epoch, char out[32]);
  * fraction, "Z" or a "+hh:mm"/"-hh:mm" offset) into epoch seconds. Returns
  * 0 on success, -1 if s is not exactly such a timestamp. */
 int gh_rfc3339_parse(const char *s, int64_t *epoch);
+/* The range it accepts: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
+#define GH_RFC3339_MIN (-62135596800LL)
+#define GH_RFC3339_MAX 253402300799LL
 
 #endif

@@ -155,6 +155,14 @@ static void rfc3339(void **st) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     assert_int_equal(gh_rfc3339_parse(bad[i], &t), -1);
   char out[32];
+  /* Four-digit years before 1000 too (a fuzzer finding), and the range
+   * limits: an offset may not carry a time outside 0001..9999. */
+  assert_int_equal(gh_rfc3339_parse("0361-11-28T12:00:00+05:30", &t), 0);
+  gh_rfc3339(t, out);
+  assert_string_equal(out, "0361-11-28T06:30:00Z");
+  assert_int_equal(gh_rfc3339_parse("0001-01-01T00:00:00+00:01", &t), -1);
+  assert_int_equal(gh_rfc3339_parse("9999-12-31T23:59:59-00:01", &t), -1);
+  assert_int_equal(gh_rfc3339_parse("0000-06-01T00:00:00Z", &t), -1);
   gh_rfc3339(1795867200, out);
   assert_string_equal(out, "2026-11-28T12:00:00Z");
 }
