@@ -1,7 +1,8 @@
 /* fuzz_headers.c: the other header and setting parsers that see untrusted
  * text: Origin/Referer against Host (src/auth/csrf.c), RFC 3339 times
  * (query parameters, expires_at), email and name checks, the log-line
- * sanitiser, and the GATEHOUSE_LISTEN / GATEHOUSE_RATE_LIMITS parsers.
+ * sanitiser, the GATEHOUSE_LISTEN / GATEHOUSE_RATE_LIMITS /
+ * GATEHOUSE_TRUSTED_PROXIES parsers, and X-Forwarded-For/-Proto.
  * Input: up to three fields separated by NUL bytes. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "http/transport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,6 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gh_config cfg;
   memset(&cfg, 0, sizeof cfg);
   gh_config_parse_rate_limits(b, &cfg);
+
+  static gh_cidr_list trusted;
+  static int have_trusted;
+  if (!have_trusted++) gh_cidr_list_parse("10.0.0.0/8, 2001:db8::/32, 127.0.0.1", &trusted, NULL, 0);
+  gh_cidr_list parsed;
+  gh_cidr_list_parse(c, &parsed, lower, sizeof lower);
+  gh_transport_in in = {"10.1.2.3", false, a, b, &trusted};
+  gh_transport_out out;
+  gh_transport_decide(&in, &out);
+  if (!memchr(out.client_ip, '\0', sizeof out.client_ip) || (!out.https && !out.refuse)) abort();
   free(buf);
   return 0;
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 DEB_PACKAGES=(
   build-essential pkg-config
-  libmicrohttpd-dev libpq-dev libsodium-dev libjansson-dev libcurl4-openssl-dev
+  libmicrohttpd-dev libgnutls28-dev libpq-dev libsodium-dev libjansson-dev libcurl4-openssl-dev
   libhiredis-dev libcmocka-dev
   postgresql-15 postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl
@@ -20,7 +20,7 @@ command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
 # Extra packages only the test and benchmark suites use (chromium: the
 # browser tests of tests/browser/, driven by the npm playwright-core).
-[ "${GATEHOUSE_DEPS_MINIMAL:-}" = 1 ] || DEB_PACKAGES+=(clang wrk nginx-light redis-server chromium)
+[ "${GATEHOUSE_DEPS_MINIMAL:-}" = 1 ] || DEB_PACKAGES+=(clang wrk nginx-light redis-server chromium openssl curl iproute2)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

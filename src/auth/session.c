@@ -1,5 +1,6 @@
 /* session.c: see session.h. */
 #include "auth/session.h"
+#include "http/transport.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -17,11 +18,9 @@ void gh_session_cookie(char *out, size_t size, const char *name, const char *val
            secure ? " Secure;" : "", same_site);
 }
 
-static int is_loopback(const char *ip) {
-  return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1") || !strncmp(ip, "::ffff:127.", 11);
-}
-
-int gh_session_insecure_ok(gh_req *r) { return gh_cfg->dev && is_loopback(r->client_ip); }
+/* Secure is dropped only for plain HTTP from a loopback peer in dev mode
+ * (api.md): the peer, not a forwarded client address. */
+int gh_session_insecure_ok(gh_req *r) { return gh_cfg->dev && !r->https && gh_transport_is_loopback(r->peer_ip); }
 
 void gh_session_set_cookies(gh_req *r, const char *access, const char *refresh, int64_t expires_at) {
   long life = (long)(expires_at - gh_now());

@@ -16,6 +16,7 @@
 #include "db/listen.h"
 #include "ratelimit/limiter.h"
 #include "http/server.h"
+#include "http/tls.h"
 
 #define DRAIN_SECONDS 30
 /* About a second of Argon2id work on two cores: a longer queue only makes
@@ -35,12 +36,13 @@ static void sweep_caches(void) {
 int gh_cli_serve(int argc, char **argv) {
   (void)argc;
   (void)argv;
-  /* Block the stop signals before any thread starts, so that only the
-   * sigwait() below receives them. */
+  /* Block the stop signals (and SIGHUP, the TLS certificate reload) before
+   * any thread starts, so that only the sigwait() below receives them. */
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
   signal(SIGPIPE, SIG_IGN);
 
@@ -75,10 +77,12 @@ int gh_cli_serve(int argc, char **argv) {
                : "",
            su.cfg.listen_host, __builtin_strchr(su.cfg.listen_host, ':') ? "]" : "", gh_server_port(srv));
   gh_log_obj(GH_LOG_INFO, "listening",
-             json_pack("{s:s, s:s, s:b}", "listen", addr, "rls_context", su.rls_context, "dev", su.cfg.dev));
+             json_pack("{s:s, s:s, s:b, s:b}", "listen", addr, "rls_context", su.rls_context, "dev", su.cfg.dev, "tls",
+                       su.cfg.tls_cert != NULL));
 
   int sig = 0;
-  sigwait(&stop, &sig);
+  while (!sigwait(&stop, &sig) && sig == SIGHUP)
+    gh_tls_reload();
   gh_log_obj(GH_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
   gh_server_free(srv, DRAIN_SECONDS);
   gh_listen_stop();

@@ -73,7 +73,8 @@ struct gh_req {
   json_t *json;     /* owned: parsed body, an object */
   /* credentials */
   gh_principal principal;
-  char client_ip[64];
+  char client_ip[64]; /* the client: the peer, or as a trusted proxy says */
+  char peer_ip[64];   /* the TCP peer itself */
   /* response */
   int state; /* internal to server.c */
   int http_status;

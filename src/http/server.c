@@ -29,6 +29,8 @@
 #include "http/body.h"
 #include "http/request.h"
 #include "http/routes.h"
+#include "http/tls.h"
+#include "http/transport.h"
 #include "ratelimit/limiter.h"
 
 #define MAX_REQUEST_LINE 8192
@@ -44,6 +46,9 @@ struct gh_server {
 };
 
 static atomic_long in_flight;
+/* Set by gh_server_new before the daemon's threads start; read-only after. */
+static gh_cidr_list trusted_proxies;
+static bool serving_tls;
 
 long gh_server_in_flight(void) { return atomic_load(&in_flight); }
 
@@ -199,6 +204,7 @@ static enum MHD_Result finish(gh_req *r) {
   if (ctype && (text || http != 204)) MHD_add_response_header(resp, "Content-Type", ctype);
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (r->https) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   if (r->retry_after > 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -241,15 +247,32 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
   return MHD_YES;
 }
 
-static void client_ip(gh_req *r) {
+/* The peer, then what the transport rules (http/transport.h) make of it:
+ * whether the request counts as HTTPS and who the client is. Returns
+ * GH_ERR_HTTPS_REQUIRED for plain HTTP that may not be served. */
+static gh_status transport(gh_req *r) {
   const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  snprintf(r->client_ip, sizeof r->client_ip, "unknown");
-  if (!ci || !ci->client_addr) return;
-  const struct sockaddr *sa = ci->client_addr;
-  if (sa->sa_family == AF_INET)
-    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip, sizeof r->client_ip);
-  else if (sa->sa_family == AF_INET6)
-    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip, sizeof r->client_ip);
+  snprintf(r->peer_ip, sizeof r->peer_ip, "unknown");
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  if (sa && sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->peer_ip, sizeof r->peer_ip);
+  else if (sa && sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->peer_ip, sizeof r->peer_ip);
+  gh_transport_in in = {r->peer_ip, serving_tls, NULL, NULL, &trusted_proxies};
+  if (trusted_proxies.n) {
+    in.forwarded_proto = gh_req_header(r, "X-Forwarded-Proto");
+    in.forwarded_for = gh_req_header(r, "X-Forwarded-For");
+  }
+  gh_transport_out out;
+  gh_transport_decide(&in, &out);
+  r->https = out.https;
+  memcpy(r->client_ip, out.client_ip, sizeof r->client_ip);
+  if (!out.refuse) return GH_OK;
+  /* The credential is not looked at, but whoever sent it should rotate it:
+   * say so in the log, without the secret. */
+  const char *auth = gh_req_header(r, "Authorization");
+  if (auth) gh_log(GH_LOG_WARN, "credential sent over plain HTTP from %s (refused, https_required)", r->client_ip);
+  return GH_ERR_HTTPS_REQUIRED;
 }
 
 /* Checks that need only the request line and headers (413 by
@@ -394,9 +417,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->http11 = !strcmp(version, MHD_HTTP_VERSION_1_1);
     r->path = strdup(url);
     if (!r->path) return MHD_NO;
-    client_ip(r);
     r->state = ST_BODY;
     gh_status s = check_head(r);
+    if (!s) s = transport(r);
     if (s) return fail_now(r, s);
     return MHD_YES;
   }
@@ -482,6 +505,16 @@ gh_server *gh_server_new(const gh_config *cfg, gh_status *err) {
     gh_log(GH_LOG_ERROR, "cannot resolve listen address %s", cfg->listen_host);
     return NULL;
   }
+  char bad[80];
+  if (gh_cidr_list_parse(cfg->trusted_proxies, &trusted_proxies, bad, sizeof bad)) {
+    gh_log(GH_LOG_ERROR, "GATEHOUSE_TRUSTED_PROXIES: not a CIDR (or too many): \"%s\"", bad);
+    freeaddrinfo(ai);
+    return NULL;
+  }
+  if (cfg->tls_cert && gh_tls_init(cfg->tls_cert, cfg->tls_key)) {
+    freeaddrinfo(ai);
+    return NULL;
+  }
   gh_server *s = calloc(1, sizeof *s);
   if (!s) {
     freeaddrinfo(ai);
@@ -490,6 +523,16 @@ gh_server *gh_server_new(const gh_config *cfg, gh_status *err) {
   unsigned flags =
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+  struct MHD_OptionItem tls_opts[] = {
+      {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, gh_tls_cert_callback()},
+      {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)GH_TLS_PRIORITIES},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  serving_tls = cfg->tls_cert != NULL;
+  if (serving_tls)
+    flags |= MHD_USE_TLS;
+  else
+    tls_opts[0].option = MHD_OPTION_END;
   /* clang-format off */
   s->d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL,
@@ -509,6 +552,7 @@ gh_server *gh_server_new(const gh_config *cfg, gh_status *err) {
       /* Tolerant parsing: check_head() refuses what HTTP/1.1 forbids with
        * the contract's JSON error itself. */
       MHD_OPTION_STRICT_FOR_CLIENT, (int)-1,
+      MHD_OPTION_ARRAY, tls_opts,
       MHD_OPTION_END);
   /* clang-format on */
   freeaddrinfo(ai);
@@ -534,4 +578,5 @@ void gh_server_free(gh_server *s, int timeout_s) {
     usleep(10000);
   MHD_stop_daemon(s->d);
   free(s);
+  gh_tls_shutdown();
 }

@@ -1,0 +1,275 @@
+// Transport (api.md, "Transport"): TLS served by Gatehouse itself (1.2 and
+// 1.3 only, HSTS, certificate reload on SIGHUP), trusted proxies and their
+// X-Forwarded-* headers, and 403 https_required for plain HTTP from a
+// non-loopback peer — the latter from a real non-loopback address in a
+// network namespace made by the test (skipped, with the reason, where
+// namespaces cannot be created).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import {
+  freshDatabase, startServer, expectError, expectRequestId, rawRequest,
+} from './harness.mjs';
+
+const HSTS = 'max-age=63072000; includeSubDomains';
+
+function makeCert(dir, name) {
+  const key = path.join(dir, `${name}.key`); const cert = path.join(dir, `${name}.crt`);
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`,
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return { key, cert, pem: fs.readFileSync(cert, 'utf8') };
+}
+
+/** One HTTPS request on a fresh TLS connection; resolves status, headers, peer cert fingerprint, protocol. */
+function httpsGet(port, ca, target, opts = {}) {
+  return new Promise((resolve, reject) => {
+    let secure = false;
+    const sock = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, ...opts }, () => {
+      secure = true;
+      sock.write(`GET ${target} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`);
+    });
+    let buf = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d) => { buf += d; });
+    sock.on('error', reject);
+    sock.on('close', () => { if (!secure) reject(new Error('no TLS handshake')); });
+    sock.on('end', () => {
+      if (!secure) { reject(new Error('no TLS handshake')); return; }
+      const [head, body] = buf.split('\r\n\r\n');
+      const lines = head.split('\r\n');
+      const headers = {};
+      for (const l of lines.slice(1)) { const i = l.indexOf(':'); headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim(); }
+      resolve({
+        status: Number(lines[0].split(' ')[1]), headers, body,
+        fingerprint: sock.getPeerX509Certificate?.()?.fingerprint256 ?? fingerprintOf(sock.getPeerCertificate(true)),
+        protocol: sock.getProtocol(),
+      });
+    });
+  });
+}
+function fingerprintOf(c) { return c && c.fingerprint256; }
+
+describe('TLS served by Gatehouse', () => {
+  let dir; let db; let srv; let a; let b;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-tls-'));
+    a = makeCert(dir, 'first'); b = makeCert(dir, 'second');
+    fs.copyFileSync(a.cert, path.join(dir, 'live.crt')); fs.copyFileSync(a.key, path.join(dir, 'live.key'));
+    db = freshDatabase();
+    srv = await startServer({ db, env: { GATEHOUSE_TLS_CERT: path.join(dir, 'live.crt'), GATEHOUSE_TLS_KEY: path.join(dir, 'live.key') } });
+  }, { timeout: 90_000 });
+  after(async () => {
+    if (srv) await srv.stop();
+    if (db) db.drop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('serves HTTPS with a verified certificate, HSTS and Request-Id', async () => {
+    const r = await httpsGet(srv.port, a.pem, '/healthz');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['strict-transport-security'], HSTS);
+    assert.match(r.headers['request-id'], /^req_/);
+    assert.equal(r.fingerprint, new X509Certificate(a.pem).fingerprint256);
+    const log = await srv.waitForLog((o) => o.msg === 'listening');
+    assert.equal(log.tls, true);
+  });
+
+  test('also with curl --cacert (TLS 1.3 and 1.2), and a 401 is still JSON over TLS', async () => {
+    for (const v of ['--tlsv1.3', '--tlsv1.2']) {
+      const args = ['-sS', '--cacert', a.cert, v, '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${srv.port}/healthz`];
+      if (v === '--tlsv1.2') args.splice(4, 0, '--tls-max', '1.2');
+      const r = spawnSync('curl', args, { encoding: 'utf8' });
+      assert.equal(r.stdout, '200', `${v}: ${r.stderr}`);
+    }
+    const r = spawnSync('curl', ['-sS', '--cacert', a.cert, '-H', 'Authorization: Bearer sk_live_nope', `https://localhost:${srv.port}/v1/me`], { encoding: 'utf8' });
+    assert.equal(JSON.parse(r.stdout).error.code, 'unauthorized');
+  });
+
+  test('TLS 1.1 and 1.0 are refused', async () => {
+    // The client offers them with every cipher (security level 0), so only
+    // the server can be what refuses.
+    for (const maxVersion of ['TLSv1.1', 'TLSv1']) {
+      await assert.rejects(httpsGet(srv.port, a.pem, '/healthz', { minVersion: 'TLSv1', maxVersion, ciphers: 'ALL:@SECLEVEL=0' }),
+        `${maxVersion} accepted`);
+    }
+  });
+
+  test('plain HTTP on the TLS port gets no HTTP answer', async () => {
+    await assert.rejects(rawRequest(srv.port, `GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`, { timeoutMs: 3000 }));
+  });
+
+  test('SIGHUP loads a renewed certificate for new connections; a broken one is refused and the old one kept', async () => {
+    // Broken first: the key does not match the certificate.
+    fs.copyFileSync(b.cert, path.join(dir, 'live.crt'));
+    srv.proc.kill('SIGHUP');
+    await srv.waitForLog((o) => /reload failed/.test(o.msg || ''));
+    let r = await httpsGet(srv.port, a.pem, '/healthz');
+    assert.equal(r.fingerprint, new X509Certificate(a.pem).fingerprint256, 'old certificate kept');
+    // Now the matching pair.
+    fs.copyFileSync(b.key, path.join(dir, 'live.key'));
+    srv.proc.kill('SIGHUP');
+    await srv.waitForLog((o) => /certificate reloaded/.test(o.msg || ''));
+    r = await httpsGet(srv.port, b.pem, '/healthz');
+    assert.equal(r.status, 200);
+    assert.equal(r.fingerprint, new X509Certificate(b.pem).fingerprint256, 'new certificate served');
+    assert.equal(srv.proc.exitCode, null, 'still running');
+  });
+
+  test('a certificate without its key refuses to start', async () => {
+    const bad = await startServer({ db, env: { GATEHOUSE_TLS_CERT: a.cert, GATEHOUSE_TLS_KEY: b.key } }).then(
+      (s) => { s.stop(); return null; }, (e) => e);
+    assert.ok(bad, 'a server with a mismatched key started');
+    assert.match(String(bad.message), /does not match/);
+  });
+});
+
+describe('trusted proxies and X-Forwarded-*', () => {
+  let db; let plain; let proxied;
+  before(async () => {
+    db = freshDatabase();
+    plain = await startServer({ db });
+    proxied = await startServer({ db, env: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1/32' } });
+  }, { timeout: 90_000 });
+  after(async () => {
+    for (const s of [plain, proxied]) if (s) await s.stop();
+    if (db) db.drop();
+  });
+
+  test('from an untrusted peer, X-Forwarded-* are ignored (client IP, HTTPS)', async () => {
+    const r = await plain.get('/healthz', { headers: { 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'https' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['strict-transport-security'], undefined);
+    const line = await plain.requestLog(expectRequestId(r));
+    assert.equal(line.ip, '127.0.0.1');
+  });
+
+  test('from a trusted proxy, the client is the right-most untrusted X-Forwarded-For entry, and https counts', async () => {
+    const r = await proxied.get('/healthz', { headers: { 'X-Forwarded-For': '6.6.6.6, 203.0.113.9, 127.0.0.1', 'X-Forwarded-Proto': 'https' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['strict-transport-security'], HSTS);
+    const line = await proxied.requestLog(expectRequestId(r));
+    assert.equal(line.ip, '203.0.113.9');
+  });
+
+  test('a trusted proxy forwarding plain HTTP: no HSTS (loopback peers are served)', async () => {
+    const r = await proxied.get('/healthz', { headers: { 'X-Forwarded-Proto': 'http' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['strict-transport-security'], undefined);
+  });
+
+  test('the whole of 127.0.0.0/8 is loopback', async () => {
+    const r = await new Promise((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port: plain.port, localAddress: '127.0.0.2' }, () => {
+        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      let buf = ''; s.setEncoding('latin1');
+      s.on('data', (d) => { buf += d; }); s.on('end', () => resolve(buf)); s.on('error', reject);
+    });
+    assert.match(r, /^HTTP\/1\.1 200 /);
+  });
+
+  test('a malformed GATEHOUSE_TRUSTED_PROXIES refuses to start, naming the entry', async () => {
+    const e = await startServer({ db, env: { GATEHOUSE_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.1/8' } }).then(
+      (s) => { s.stop(); return null; }, (err) => err);
+    assert.ok(e, 'started anyway');
+    assert.match(String(e.message), /10\.0\.0\.1\/8/);
+  });
+});
+
+// A non-loopback peer: a veth pair between the host and a namespace of our own.
+function netnsSetup() {
+  const id = randomBytes(3).toString('hex');
+  const ns = `ghns${id}`; const host = `ghh${id}`; const peer = `ghp${id}`;
+  const octet = 1 + (parseInt(id, 16) % 250);
+  const hostIp = `10.231.${octet}.1`; const nsIp = `10.231.${octet}.2`;
+  const steps = [
+    ['netns', 'add', ns],
+    ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer],
+    ['link', 'set', peer, 'netns', ns],
+    ['addr', 'add', `${hostIp}/30`, 'dev', host],
+    ['link', 'set', host, 'up'],
+    ['-n', ns, 'addr', 'add', `${nsIp}/30`, 'dev', peer],
+    ['-n', ns, 'link', 'set', peer, 'up'],
+    ['-n', ns, 'link', 'set', 'lo', 'up'],
+  ];
+  const cleanup = () => {
+    spawnSync('ip', ['link', 'del', host]);
+    spawnSync('ip', ['netns', 'del', ns]);
+  };
+  for (const s of steps) {
+    const r = spawnSync('ip', s, { encoding: 'utf8' });
+    if (r.status !== 0) { cleanup(); return { skip: `cannot create a network namespace (ip ${s.join(' ')}: ${(r.stderr || r.error || '').toString().trim()})` }; }
+  }
+  return { ns, hostIp, nsIp, cleanup };
+}
+
+function curlInNs(ns, url, headers = []) {
+  const args = ['netns', 'exec', ns, 'curl', '-sS', '--max-time', '10', '-D', '-'];
+  for (const h of headers) args.push('-H', h);
+  args.push(url);
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [head, body] = r.stdout.split('\r\n\r\n');
+  const headers2 = {};
+  for (const l of head.split('\r\n').slice(1)) { const i = l.indexOf(':'); headers2[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim(); }
+  return { status: Number(head.split(' ')[1]), headers: headers2, json: JSON.parse(body || 'null') };
+}
+
+describe('plain HTTP from a non-loopback peer (network namespace)', () => {
+  const net0 = netnsSetup();
+  const skip = net0.skip || false;
+  if (skip) console.log(`# skipped: ${skip}`);
+  let db; let srv; let trusting;
+  before(async () => {
+    if (skip) return;
+    db = freshDatabase();
+    srv = await startServer({ db, env: { GATEHOUSE_LISTEN: `${net0.hostIp}:0` } });
+    trusting = await startServer({ db, env: { GATEHOUSE_LISTEN: `${net0.hostIp}:0`, GATEHOUSE_TRUSTED_PROXIES: `${net0.nsIp}/32` } });
+  }, { timeout: 90_000 });
+  after(async () => {
+    for (const s of [srv, trusting]) if (s) await s.stop();
+    if (db) db.drop();
+    if (!skip) net0.cleanup();
+  });
+
+  test('is refused with 403 https_required before the credential is looked at', { skip }, async () => {
+    for (const target of ['/healthz', '/v1/me']) {
+      const r = curlInNs(net0.ns, `http://${net0.hostIp}:${srv.port}${target}`,
+        ['Authorization: Bearer sk_live_0000000000000000000000000000000000']);
+      assert.equal(r.status, 403, target);
+      assert.equal(r.json.error.code, 'https_required');
+      assert.match(r.headers['request-id'], /^req_/);
+    }
+    // Logged as such, with the client's address; the key was never looked up (no 401).
+    const line = await srv.waitForLog((o) => o.msg === 'request' && o.error === 'https_required' && o.path === '/v1/me');
+    assert.equal(line.ip, net0.nsIp);
+    await srv.waitForLog((o) => /credential sent over plain HTTP/.test(o.msg || ''));
+  });
+
+  test('claiming X-Forwarded-Proto: https does not help an untrusted peer', { skip }, async () => {
+    const r = curlInNs(net0.ns, `http://${net0.hostIp}:${srv.port}/healthz`, ['X-Forwarded-Proto: https']);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'https_required');
+  });
+
+  test('a trusted proxy forwarding HTTPS is served (with HSTS); forwarding HTTP is refused', { skip }, async () => {
+    let r = curlInNs(net0.ns, `http://${net0.hostIp}:${trusting.port}/healthz`, ['X-Forwarded-Proto: https', 'X-Forwarded-For: 198.51.100.4']);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['strict-transport-security'], HSTS);
+    const line = await trusting.waitForLog((o) => o.msg === 'request' && o.ip === '198.51.100.4');
+    assert.equal(line.status, 200);
+    r = curlInNs(net0.ns, `http://${net0.hostIp}:${trusting.port}/healthz`, ['X-Forwarded-Proto: http']);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'https_required');
+    r = curlInNs(net0.ns, `http://${net0.hostIp}:${trusting.port}/healthz`);
+    assert.equal(r.status, 403);
+  });
+});
