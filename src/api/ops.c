@@ -11,6 +11,10 @@
 gh_status gh_api_healthz(gh_req *r) { return gh_req_reply(r, 200, json_pack("{s:s}", "status", "ok")); }
 
 gh_status gh_api_readyz(gh_req *r) {
+  if (gh_server_draining()) {
+    r->retry_after = 1;
+    return gh_req_error(r, GH_ERR_UNAVAILABLE, NULL, "The server is shutting down.");
+  }
   /* Migrations run before the server starts listening, so a process that
    * answers has migrated; what remains to check is the database. */
   gh_db_stmt q = {"SELECT 1", 0, NULL, NULL};

@@ -1,6 +1,8 @@
 /* serve.c: `gatehouse serve` — migrate, then serve until SIGTERM/SIGINT;
  * on the signal stop accepting, finish requests in flight, then exit 0. */
+#include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 
 #include "auth/activity.h"
@@ -83,6 +85,18 @@ int gh_cli_serve(int argc, char **argv) {
   int sig = 0;
   while (!sigwait(&stop, &sig) && sig == SIGHUP)
     gh_tls_reload();
+  if (su.cfg.shutdown_grace_seconds > 0) {
+    /* Serve on for the grace period with "Connection: close" and a failing
+     * /readyz, so that a proxy moves away without losing a request; a second
+     * SIGTERM/SIGINT cuts it short. */
+    gh_log_obj(GH_LOG_INFO, "draining",
+               json_pack("{s:i, s:i}", "signal", sig, "seconds", su.cfg.shutdown_grace_seconds));
+    gh_server_drain();
+    struct timespec grace = {su.cfg.shutdown_grace_seconds, 0};
+    sigdelset(&stop, SIGHUP);
+    while (sigtimedwait(&stop, NULL, &grace) < 0 && errno == EINTR) {
+    }
+  }
   gh_log_obj(GH_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
   gh_server_free(srv, DRAIN_SECONDS);
   gh_listen_stop();

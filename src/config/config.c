@@ -122,6 +122,9 @@ gh_status gh_config_load(gh_config *cfg) {
   v = getenv("GATEHOUSE_DEV");
   cfg->dev = v && !strcmp(v, "1");
 
+  v = getenv("GATEHOUSE_SHUTDOWN_GRACE_SECONDS");
+  if (v && *v && parse_int(v, 0, 300, &cfg->shutdown_grace_seconds))
+    return bad("GATEHOUSE_SHUTDOWN_GRACE_SECONDS", "expected 0..300");
   v = getenv("GATEHOUSE_REAUTH_WINDOW_SECONDS");
   if (v && *v && parse_int(v, 1, 86400, &cfg->reauth_window_seconds))
     return bad("GATEHOUSE_REAUTH_WINDOW_SECONDS", "expected 1..86400");

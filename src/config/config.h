@@ -22,10 +22,11 @@ typedef struct {
   char *state_dir; /* owned; absolute */
   bool rate_limits_off;
   int key_rate, key_burst, session_rate, session_burst;
-  char *rls_context;      /* "auto", "extension" or "sealed" */
-  int http_threads;       /* GATEHOUSE_HTTP_THREADS, default 2 x cores */
-  int hash_threads;       /* GATEHOUSE_HASH_THREADS, default cores */
-  int access_ttl_seconds; /* 900; GATEHOUSE_ACCESS_TTL_SECONDS with GATEHOUSE_DEV=1 */
+  char *rls_context;          /* "auto", "extension" or "sealed" */
+  int http_threads;           /* GATEHOUSE_HTTP_THREADS, default 2 x cores */
+  int hash_threads;           /* GATEHOUSE_HASH_THREADS, default cores */
+  int access_ttl_seconds;     /* 900; GATEHOUSE_ACCESS_TTL_SECONDS with GATEHOUSE_DEV=1 */
+  int shutdown_grace_seconds; /* GATEHOUSE_SHUTDOWN_GRACE_SECONDS: drain before stopping */
 } gh_config;
 
 /* Reads the environment into cfg. On a bad value, logs which setting and why

@@ -46,6 +46,7 @@ struct gh_server {
 };
 
 static atomic_long in_flight;
+static atomic_bool draining;
 /* Set by gh_server_new before the daemon's threads start; read-only after. */
 static gh_cidr_list trusted_proxies;
 static bool serving_tls;
@@ -205,6 +206,7 @@ static enum MHD_Result finish(gh_req *r) {
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   if (r->https) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (atomic_load(&draining)) MHD_add_response_header(resp, "Connection", "close");
   if (r->retry_after > 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -572,6 +574,9 @@ gh_server *gh_server_new(const gh_config *cfg, gh_status *err) {
 }
 
 int gh_server_port(const gh_server *s) { return s->port; }
+
+void gh_server_drain(void) { atomic_store(&draining, true); }
+bool gh_server_draining(void) { return atomic_load(&draining); }
 
 void gh_server_free(gh_server *s, int timeout_s) {
   if (!s) return;

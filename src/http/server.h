@@ -10,6 +10,8 @@
 #include "config/config.h"
 #include "core/status.h"
 
+#include <stdbool.h>
+
 typedef struct gh_server gh_server;
 
 /* Binds and starts serving. Owned by the caller (gh_server_free). */
@@ -19,6 +21,12 @@ int gh_server_port(const gh_server *s);
 /* Stops accepting new connections, waits up to timeout_s for requests in
  * flight to finish, then stops and frees. */
 void gh_server_free(gh_server *s, int timeout_s);
+/* Starts draining (the SIGTERM grace period): the server keeps serving,
+ * but every response says "Connection: close" and /readyz answers 503, so
+ * a proxy stops sending here and holds no idle connection to us when the
+ * listening socket closes. */
+void gh_server_drain(void);
+bool gh_server_draining(void);
 /* Requests being processed now (all servers of the process). */
 long gh_server_in_flight(void);
 
