@@ -8,6 +8,7 @@
 #   make lint     clang-format check and banned-function scan
 #   make bench    the benchmarks of bench/ (see bench/README.md)
 #   make browser  the admin panel's browser tests (tests/browser/, chromium)
+#   make cluster  three nodes behind nginx under load, stopped and killed (tests/cluster/)
 #   make fuzz     the libFuzzer targets of fuzz/ (FUZZ_SECONDS each, ASan+UBSan)
 
 BUILD   ?= build
@@ -32,7 +33,7 @@ FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install fuzz fuzz-targets
+.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install fuzz fuzz-targets cluster
 
 all: $(BUILD)/gatehouse
 
@@ -102,12 +103,17 @@ e2e: all
 browser: all
 	GATEHOUSE_BIN=$(abspath $(BUILD)/gatehouse) node --test --test-concurrency=1 tests/browser/
 
+# Three nodes behind nginx under load, with SIGTERM/SIGKILL (tests/cluster/).
+cluster: all
+	GATEHOUSE_BIN=$(abspath $(BUILD)/gatehouse) node --test --test-concurrency=1 tests/cluster/
+
 test: deps pgext-install
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) db
 	$(MAKE) e2e
 	$(MAKE) browser
+	$(MAKE) cluster
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	$(MAKE) lint
 

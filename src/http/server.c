@@ -585,6 +585,15 @@ void gh_server_free(gh_server *s, int timeout_s) {
   int64_t deadline = gh_mono_us() + (int64_t)timeout_s * 1000000;
   while (atomic_load(&in_flight) > 0 && gh_mono_us() < deadline)
     usleep(10000);
+  /* After a drain every answer said "Connection: close": let the
+   * connections accepted just before the socket closed deliver their
+   * request and get their answer, instead of cutting them (a proxy would
+   * not retry a POST it had already sent). */
+  while (atomic_load(&draining) && gh_mono_us() < deadline) {
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    if (!di || di->num_connections == 0) break;
+    usleep(10000);
+  }
   MHD_stop_daemon(s->d);
   free(s);
   gh_tls_shutdown();
