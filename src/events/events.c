@@ -68,3 +68,31 @@ gh_status gh_events_txn(gh_req *r, const gh_db_stmt *stmts, int n, PGresult **re
   gh_audit_free(&b.audit);
   return s;
 }
+
+gh_status gh_events_on_row(gh_events_batch *b, PGresult *const *results, void *ctx) {
+  gh_events_change *c = ctx;
+  const PGresult *res = results[c->stmt];
+  if (PQntuples(res) != 1) return GH_OK;
+  if (c->changed_col > 0 && strcmp(PQgetvalue(res, 0, c->changed_col), "t")) return GH_OK;
+  gh_status s = GH_OK;
+  if (c->render) {
+    json_decref(c->object);
+    if (!(c->object = c->render(res, 0))) return GH_ERR_NOMEM;
+    if (c->event) s = gh_events_add(b, c->event, c->object);
+  }
+  if (!s && c->action) {
+    s = gh_events_audit(b, c->action, c->target ? c->target : PQgetvalue(res, 0, 0), c->details);
+    c->details = NULL; /* taken by the entry */
+  }
+  return s;
+}
+
+gh_status gh_events_change_run(gh_req *r, const gh_db_stmt *stmts, int n, PGresult **results, gh_events_change *c) {
+  return gh_events_txn(r, stmts, n, results, gh_events_on_row, c);
+}
+
+void gh_events_change_free(gh_events_change *c) {
+  json_decref(c->object);
+  json_decref(c->details);
+  c->object = c->details = NULL;
+}

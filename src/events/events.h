@@ -55,4 +55,26 @@ gh_status gh_events_add(gh_events_batch *b, const char *type, const json_t *obje
 /* An audit entry by the request's principal (audit.h, gh_audit_add). */
 gh_status gh_events_audit(gh_events_batch *b, const char *action, const char *target, json_t *details);
 
+/* ---- the common case: one changed row -------------------------------- */
+
+/* A change whose statement `stmt` returns the changed row (no row: nothing
+ * changed, so no event and no audit entry). */
+typedef struct {
+  int stmt;                                     /* the result holding the row */
+  json_t *(*render)(const PGresult *, int row); /* the object as answered (NULL: no event) */
+  const char *event;                            /* event type, or NULL */
+  const char *action;                           /* audit action, or NULL */
+  const char *target;                           /* audited target id; NULL: column 0 of the row */
+  int changed_col;                              /* > 0: a boolean column that must be true for a change */
+  json_t *details;                              /* audit details (owned; freed by gh_events_change_free) */
+  json_t *object;                               /* out: the rendered row (owned; take it or leave it to _free) */
+} gh_events_change;
+
+/* The gh_events_fn for a gh_events_change (ctx). */
+gh_status gh_events_on_row(gh_events_batch *b, PGresult *const *results, void *ctx);
+/* Runs stmts with c (gh_events_txn + gh_events_on_row). */
+gh_status gh_events_change_run(gh_req *r, const gh_db_stmt *stmts, int n, PGresult **results, gh_events_change *c);
+/* Releases c->object and c->details. */
+void gh_events_change_free(gh_events_change *c);
+
 #endif
