@@ -103,3 +103,29 @@ void gh_audit_login_failed(gh_req *r, const char *user_id, const char *reason) {
   PQclear(res);
   if (s) gh_log(GH_LOG_WARN, "audit entry of a failed login not written (request %s)", r->id);
 }
+
+gh_status gh_audit_txn_after(const gh_db_stmt *first, const unsigned char hash[32], gh_audit_batch *b,
+                             PGresult **first_result) {
+  *first_result = NULL;
+  const char *vals[1] = {(const char *)hash};
+  const int lens[1] = {32};
+  gh_db_stmt q[3] = {*first, {"SELECT gh.begin_request($1::bytea, true)", 1, vals, lens}};
+  gh_status s = gh_audit_stmt(b, &q[2]);
+  if (s) return s;
+  PGresult *res[3] = {0};
+  s = gh_db_txn(q, 3, res);
+  if (s) return s;
+  *first_result = res[0];
+  res[0] = NULL;
+  gh_db_clear(res, 3);
+  return GH_OK;
+}
+
+void gh_audit_write(gh_req *r, gh_audit_batch *b) {
+  gh_db_stmt q;
+  PGresult *res = NULL;
+  gh_status s = gh_audit_stmt(b, &q);
+  if (!s) s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &res);
+  PQclear(res);
+  if (s) gh_log(GH_LOG_WARN, "audit entry not written (request %s)", r->id);
+}

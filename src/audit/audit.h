@@ -56,12 +56,26 @@ int gh_audit_count(const gh_audit_batch *b);
 gh_status gh_audit_stmt(gh_audit_batch *b, gh_db_stmt *out);
 void gh_audit_free(gh_audit_batch *b);
 
+/* Runs `first` (a definer statement that makes the session whose access
+ * token hashes to `hash` live: session_create, session_reauthenticate,
+ * session_change_password), then gh.begin_request(hash) and b's entries, as
+ * one transaction: the entries land in that session's org, or, if the
+ * session did not come to be, nowhere (nothing else was done either).
+ * *first_result: first's result (owned by the caller) on GH_OK. */
+gh_status gh_audit_txn_after(const gh_db_stmt *first, const unsigned char hash[32], gh_audit_batch *b,
+                             PGresult **first_result);
+/* b's entries under the context of the request's own credential, in a
+ * transaction of their own (an action that changed nothing: a failed
+ * re-authentication). Errors are logged, not returned. */
+void gh_audit_write(gh_req *r, gh_audit_batch *b);
+
 /* Copies s into out (size bytes): valid UTF-8 only, control characters
  * dropped, cut on a character boundary. For header values stored as text. */
 void gh_audit_clean_text(const char *s, char *out, size_t size);
 
 /* A failed login of an existing account, written through the definer
- * gh.audit_login_failed (0011) into that account's org. reason:
+ * gh.audit_login_failed (0011) into that account's org; user_id NULL (an
+ * unknown email) writes nothing but costs the same round trip. reason:
  * "wrong_password" or "rate_limited". Errors are logged, not returned: a
  * failed login must still answer 401/429. */
 void gh_audit_login_failed(gh_req *r, const char *user_id, const char *reason);
