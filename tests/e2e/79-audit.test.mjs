@@ -86,6 +86,18 @@ const setup = () => (setupDone ||= (async () => {
 describe('every audited action leaves its row, with the request that did it', () => {
   before(setup);
 
+  test('sign-up: the new org\'s first entry', async () => {
+    const su = await signup(S());
+    assert.equal(su.res.status, 201);
+    const who = sessionOf(su.res);
+    const all = await entries(who);
+    assert.equal(all.length, 1);
+    expectEntry(all[0], {
+      action: 'user.signed_up', org_id: who.org, actor: who.userId, credential_id: who.sessionId, target: who.userId,
+      request_id: su.res.headers['request-id'],
+    });
+  });
+
   test('login: success and failure (an unknown email has no org: no row)', async () => {
     const ok = await login(A.email, PASSWORD, 'ua-login/1.0');
     assert.equal(ok.status, 200, ok.text);
