@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { createRequire } from 'node:module';
 import { BIN, ROOT, requireBinary, useServer, expectRequestId } from './harness.mjs';
-import { loadDocument, operations, deref, OPENAPI_PATH } from './openapi.mjs';
+import { loadDocument, operations, deref, OPENAPI_PATH, ResponseValidator } from './openapi.mjs';
 
 // Routes of api.md built on other branches (usage, audit log, events,
 // webhooks): documented, not yet in this branch's route table.
@@ -173,6 +173,50 @@ describe('docs/openapi.yaml is a well-formed OpenAPI 3.1 document', () => {
     }
     assert.equal(S.Error.additionalProperties, false);
     assert.equal(S.Error.properties.error.additionalProperties, false);
+  });
+});
+
+// The validator that harness.mjs applies to every response must refuse what
+// the document does not allow, or the whole suite's validation means little.
+describe('the response validator is strict', () => {
+  const v = new ResponseValidator(doc);
+  const id = (p) => p + 'A'.repeat(22);
+  const key = {
+    object: 'api_key', id: id('key_'), org_id: id('org_'), name: 'ci', redacted_secret: 'sk_live_...x7Qa', scopes: ['read:leads'],
+    mode: 'live', livemode: true, expires_at: null, revoked_at: null, last_used_at: null, last_used_ip: null, created_at: '2026-11-28T12:00:00Z',
+  };
+  const resp = (status, body, headers = {}) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    return {
+      status, text, body: Buffer.from(text), json: body,
+      headers: { 'request-id': 'req_abcdefgh12', ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }), ...headers },
+    };
+  };
+  const refused = (why, ...args) => assert.throws(() => v.check(...args), { code: 'ERR_OPENAPI_MISMATCH' }, why);
+
+  test('a valid response passes', () => {
+    assert.deepEqual(v.check('GET', `/v1/api_keys/${key.id}`, resp(200, key)), { validated: 'getApiKey' });
+    assert.deepEqual(v.check('GET', '/v1/api_keys?limit=2', resp(200, { object: 'list', data: [key], has_more: false })), { validated: 'listApiKeys' });
+    const err = { error: { code: 'not_found', message: 'No such resource.', request_id: 'req_abcdefgh12' } };
+    assert.deepEqual(v.check('GET', `/v1/api_keys/${key.id}`, resp(404, err)), { validated: 'getApiKey' });
+  });
+  test('a wrong type, a missing field, an unexpected field, a bad id are refused', () => {
+    refused('wrong type', 'GET', `/v1/api_keys/${key.id}`, resp(200, { ...key, livemode: 'yes' }));
+    const { last_used_ip: _, ...missing } = key;
+    refused('missing field', 'GET', `/v1/api_keys/${key.id}`, resp(200, missing));
+    refused('unexpected field', 'GET', `/v1/api_keys/${key.id}`, resp(200, { ...key, secret: 'sk_live_' + 'a'.repeat(32) }));
+    refused('id prefix', 'GET', `/v1/api_keys/${key.id}`, resp(200, { ...key, id: id('app_') }));
+    refused('timestamp with an offset', 'GET', `/v1/api_keys/${key.id}`, resp(200, { ...key, created_at: '2026-11-28T12:00:00+01:00' }));
+  });
+  test('wrong statuses, codes, headers and bodies are refused', () => {
+    refused('undocumented status with a non-error body', 'GET', `/v1/api_keys/${key.id}`, resp(201, key));
+    refused('error code of another status', 'GET', `/v1/api_keys/${key.id}`, resp(404, { error: { code: 'forbidden', message: 'x', request_id: 'req_abcdefgh12' } }));
+    refused('extra error field', 'GET', '/v1/org', resp(401, { error: { code: 'unauthorized', message: 'x', request_id: 'req_abcdefgh12', detail: 1 } }));
+    refused('429 without Retry-After', 'GET', '/v1/org', resp(429, { error: { code: 'rate_limit_exceeded', message: 'x', request_id: 'req_abcdefgh12' } }));
+    refused('no Request-Id', 'GET', `/v1/api_keys/${key.id}`, resp(200, key, { 'request-id': undefined }));
+    refused('a body on 204', 'DELETE', `/v1/users/${id('usr_')}`, resp(204, {}));
+    refused('not JSON', 'GET', '/v1/org', { ...resp(200, undefined), headers: { 'request-id': 'req_abcdefgh12', 'content-type': 'text/html' }, text: '<p>', body: Buffer.from('<p>') });
+    refused('a JSON error of an undocumented path must still be an Error', 'GET', '/v1/nope', resp(404, { error: 'nope' }));
   });
 });
 
