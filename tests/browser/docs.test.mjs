@@ -43,6 +43,8 @@ test('/docs renders every operation with no CSP violation', { timeout: 90_000 },
   await page.waitForSelector('.opblock', { timeout: 30_000 });
   const want = operations(loadDocument()).length;
   assert.equal(await page.locator('.opblock').count(), want, 'one block per documented operation');
+  // Swagger UI lists what it could not parse or resolve in .errors-wrapper.
+  assert.equal(await page.locator('.errors-wrapper').count(), 0, 'Swagger UI reports errors in the document');
   // Open a few operations and their schemas: the renderer's dynamic parts.
   const blocks = page.locator('.opblock-summary');
   for (const i of [0, 10, 30, 60]) await blocks.nth(i).click();
