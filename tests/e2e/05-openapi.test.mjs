@@ -1,6 +1,7 @@
 // docs/openapi.yaml against the route table (`gatehouse routes`), both ways:
 // every route is documented and every documented operation is a route, with
-// the same credentials, scope, sensitivity and /v1/orgs/{org_id}/... variant.
+// the same credentials, scope, sensitivity, /v1/orgs/{org_id}/... variant and
+// request body fields.
 // The document itself: OpenAPI 3.1, every $ref resolves, operation ids are
 // unique, path parameters declared, every operation has a `default` error.
 // And the binary serves it: GET /docs/openapi.yaml is this document, GET
@@ -96,6 +97,45 @@ describe('docs/openapi.yaml covers the route table exactly', () => {
       }
     }
     assert.deepEqual(wrong, [], 'documented authorization differs from the route table');
+  });
+
+  test('request bodies are the route table\'s body schemas: same fields, types, required and nullable fields, nothing else', () => {
+    const typesOf = (schema) => {
+      const sch = deref(doc, schema);
+      if (sch.type) return [sch.type].flat();
+      const alt = sch.oneOf || sch.anyOf;
+      if (alt) return alt.flatMap(typesOf);
+      return ['any'];
+    };
+    const wrong = [];
+    for (const r of ROUTES) {
+      const o = documented.get(key(r.method, r.path));
+      if (!o) continue;
+      const rb = o.op.requestBody ? deref(doc, o.op.requestBody) : null;
+      const schema = rb ? deref(doc, rb.content['application/json'].schema) : null;
+      const where = key(r.method, r.path);
+      if (!r.body) {
+        // No fields: an empty body or {} only (anything else is 400).
+        if (schema && (Object.keys(schema.properties || {}).length || schema.additionalProperties !== false)) wrong.push(`${where}: documents fields the route refuses`);
+        continue;
+      }
+      if (!schema) { wrong.push(`${where}: body not documented`); continue; }
+      if (schema.additionalProperties !== false) wrong.push(`${where}: unknown fields are 400, so additionalProperties must be false`);
+      const names = r.body.map((f) => f.name).sort();
+      if (JSON.stringify(Object.keys(schema.properties).sort()) !== JSON.stringify(names)) wrong.push(`${where}: fields ${Object.keys(schema.properties)} vs ${names}`);
+      const required = r.body.filter((f) => f.required).map((f) => f.name).sort();
+      if (JSON.stringify([...(schema.required || [])].sort()) !== JSON.stringify(required)) wrong.push(`${where}: required ${schema.required} vs ${required}`);
+      if (rb.required !== required.length > 0) wrong.push(`${where}: requestBody.required should be ${required.length > 0}`);
+      for (const f of r.body) {
+        const p = schema.properties[f.name];
+        if (!p) continue;
+        const t = typesOf(p);
+        const base = [...new Set(t.filter((x) => x !== 'null'))];
+        if (f.type === 'any' ? !t.includes('any') : JSON.stringify(base) !== JSON.stringify([f.type])) wrong.push(`${where}: ${f.name} is ${f.type}, documented ${t}`);
+        if (f.type !== 'any' && t.includes('null') !== f.nullable) wrong.push(`${where}: ${f.name} nullable ${f.nullable}, documented ${t}`);
+      }
+    }
+    assert.deepEqual(wrong, [], 'documented request bodies differ from the route table');
   });
 
   test('each /v1/orgs/{org_id}/… operation is its base operation under another URL', () => {
