@@ -60,4 +60,7 @@ extern const gh_docs_file gh_docs_files[];
 extern const int gh_docs_files_count;
 #endif
 H
-cmp -s "$out/docs_embed.h.tmp" "$out/docs_embed.h" 2>/dev/null && rm "$out/docs_embed.h.tmp" || mv "$out/docs_embed.h.tmp" "$out/docs_embed.h"
+# Written every time, not only when it differs: the Makefile makes both
+# files in one rule, and a header left older than the files it was made
+# from would make that rule run on every build.
+mv "$out/docs_embed.h.tmp" "$out/docs_embed.h"
