@@ -24,16 +24,21 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -l
            -lpthread -ldl -lm
 
 SRCS     = $(shell find src -name '*.c' ! -name main.c | sort)
-OBJS     = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/sql_embed.o $(BUILD)/gen/web_embed.o
+OBJS     = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/sql_embed.o $(BUILD)/gen/web_embed.o $(BUILD)/gen/docs_embed.o
 SQL      = sql/roles.sql $(sort $(wildcard sql/context/*.sql)) $(sort $(wildcard sql/migrations/*.sql))
 WEB      = $(sort $(wildcard web/*))
+# The API reference (/docs): the OpenAPI document, our page, and the
+# renderer's two files from node_modules (npm swagger-ui-dist) when
+# installed; without them the binary serves a page saying so.
+DOCS_RENDERER = $(wildcard node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css)
+DOCS     = docs/openapi.yaml $(sort $(wildcard docs/reference/*)) $(DOCS_RENDERER)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install fuzz fuzz-targets cluster
+.PHONY: all run test deps asan lint unit db e2e browser bench clean pgext-install fuzz fuzz-targets cluster FORCE
 
 all: $(BUILD)/gatehouse
 
@@ -65,6 +70,23 @@ $(BUILD)/gen/web_embed.o: $(BUILD)/gen/web_embed.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/src/http/static.o: $(BUILD)/gen/web_embed.h
+
+# The API reference likewise: served by src/http/apidocs.c. The list of
+# files is a prerequisite of its own, rewritten only when it changes: npm
+# gives its files old dates, so a renderer installed after a first build
+# would otherwise not be newer than the generated file.
+$(BUILD)/gen/docs_embed.list: FORCE
+	@mkdir -p $(BUILD)/gen
+	@echo '$(DOCS)' | cmp -s - $@ || echo '$(DOCS)' > $@
+
+$(BUILD)/gen/docs_embed.c $(BUILD)/gen/docs_embed.h &: scripts/embed-docs.sh $(DOCS) $(BUILD)/gen/docs_embed.list
+	@mkdir -p $(BUILD)/gen
+	scripts/embed-docs.sh $(BUILD)/gen $(DOCS)
+
+$(BUILD)/gen/docs_embed.o: $(BUILD)/gen/docs_embed.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/src/http/apidocs.o: $(BUILD)/gen/docs_embed.h
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgatehouse.a
 	@mkdir -p $(dir $@)

@@ -96,6 +96,22 @@ int gh_cli_org(int argc, char **argv) {
   return org_create(name, email);
 }
 
+/* A route's body schema as JSON: [{name, type, required, nullable}], or
+ * null when the route takes no fields (an empty body or {} only). The
+ * OpenAPI test compares it with the document's request bodies. */
+static json_t *body_fields(const gh_field *fields) {
+  static const char *const types[] = {
+      [GH_F_STRING] = "string", [GH_F_INT] = "integer", [GH_F_BOOL] = "boolean",
+      [GH_F_OBJECT] = "object", [GH_F_ARRAY] = "array", [GH_F_ANY] = "any",
+  };
+  if (!fields) return json_null();
+  json_t *out = json_array();
+  for (const gh_field *f = fields; f->name; f++)
+    json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:b}", "name", f->name, "type", types[f->type], "required",
+                                         f->required, "nullable", f->nullable));
+  return out;
+}
+
 int gh_cli_routes(int argc, char **argv) {
   (void)argc;
   (void)argv;
@@ -108,9 +124,9 @@ int gh_cli_routes(int argc, char **argv) {
     json_t *kinds = json_array();
     if (r->auth & GH_AUTH_KEY) json_array_append_new(kinds, json_string("api_key"));
     if (r->auth & GH_AUTH_SESSION) json_array_append_new(kinds, json_string("session"));
-    json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:b, s:b}", "method", r->method, "path", r->path,
+    json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:o}", "method", r->method, "path", r->path,
                                           "credentials", kinds, "scopes", scopes, "sensitive", r->sensitive != 0,
-                                          "org_path", r->org_path));
+                                          "org_path", r->org_path, "body", body_fields(r->body)));
   }
   char *text = json_dumps(list, JSON_INDENT(2));
   json_decref(list);

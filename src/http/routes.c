@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/apidocs.h"
 #include "http/static.h"
 
 /* clang-format off */
@@ -160,6 +161,16 @@ const gh_route gh_routes[] = {
     {.method = "GET", .path = "/session.js", .handler = gh_static_serve},
     {.method = "GET", .path = "/app.css", .handler = gh_static_serve},
     /* ---- admin panel (end) */
+
+    /* ---- API reference (begin): docs/openapi.yaml and the page that
+     * renders it (apidocs.c), open. Only these exact paths. */
+    {.method = "GET", .path = "/docs", .handler = gh_apidocs_serve},
+    {.method = "GET", .path = "/docs/openapi.yaml", .handler = gh_apidocs_serve},
+    {.method = "GET", .path = "/docs/reference.js", .handler = gh_apidocs_serve},
+    {.method = "GET", .path = "/docs/reference.css", .handler = gh_apidocs_serve},
+    {.method = "GET", .path = "/docs/swagger-ui-bundle.js", .handler = gh_apidocs_serve},
+    {.method = "GET", .path = "/docs/swagger-ui.css", .handler = gh_apidocs_serve},
+    /* ---- API reference (end) */
 };
 /* clang-format on */
 const int gh_routes_count = sizeof gh_routes / sizeof *gh_routes;

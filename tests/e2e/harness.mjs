@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { responseValidator } from './openapi.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = process.env.GATEHOUSE_BIN || path.join(ROOT, 'build/gatehouse');
@@ -183,6 +184,11 @@ class Server {
   async raw(data, opts = {}) {
     const res = await rawRequest(this.port, data, opts);
     this.responses.push({ label: opts.label || String(data).slice(0, 60), status: res.status, requestId: res.headers['request-id'] });
+    // Hostile bytes are validated too when their request line names a
+    // documented operation (or when the answer is a JSON error).
+    const first = (Array.isArray(data) ? data[0] : data) ?? '';
+    const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]\r?\n/.exec(Buffer.isBuffer(first) ? first.toString('latin1') : String(first));
+    responseValidator().check(m && m[1], m && m[2], res);
     return res;
   }
 
@@ -227,6 +233,8 @@ class Server {
     const pause = body !== undefined && body.length > 64 * 1024 ? 20 : 0;
     const res = await rawRequest(this.port, parts, { pauseAfterHeadMs: pause, ...opts });
     this.responses.push({ label: `${method} ${target.slice(0, 80)}`, status: res.status, requestId: res.headers['request-id'] });
+    // Every response must match docs/openapi.yaml (throws otherwise).
+    responseValidator().check(method, target, res);
     return res;
   }
   get(target, opts) { return this.request('GET', target, opts); }
