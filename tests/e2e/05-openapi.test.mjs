@@ -21,9 +21,6 @@ import { loadDocument, operations, deref, OPENAPI_PATH, ResponseValidator } from
 const PENDING = [
   'GET /v1/api_keys/{id}/usage',
   'GET /v1/usage',
-  'GET /v1/audit_log',
-  'GET /v1/events',
-  'GET /v1/events/{id}',
   'POST /v1/events/{id}/redeliver',
   'POST /v1/webhook_endpoints',
   'GET /v1/webhook_endpoints',
