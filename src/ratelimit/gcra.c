@@ -3,10 +3,15 @@
 
 #include <stdio.h>
 
+void gh_gcra_interval(gh_gcra_limit l, int64_t *t_us, int64_t *window_us) {
+  *t_us = 1000000 / (l.rate > 0 ? l.rate : 1);
+  *window_us = *t_us * (l.burst > 0 ? l.burst : 1);
+}
+
 gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat, int64_t now) {
   gh_gcra_result r = {false, 0, 0, 0};
-  int64_t t = 1000000 / (l.rate > 0 ? l.rate : 1);
-  int64_t window = t * (l.burst > 0 ? l.burst : 1);
+  int64_t t, window;
+  gh_gcra_interval(l, &t, &window);
   int64_t base = *tat > now ? *tat : now;
   int64_t next = base + t;
   if (next - now <= window) {

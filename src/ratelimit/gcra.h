@@ -23,6 +23,11 @@ typedef struct {
   int64_t retry_after_us; /* when refused: until one request is allowed */
 } gh_gcra_result;
 
+/* The emission interval T = 1 s / rate and the window burst * T, in whole
+ * microseconds: the Redis script (ratelimit/redis.c) is given these two
+ * numbers so that it does exactly the integer arithmetic of
+ * gh_gcra_apply. */
+void gh_gcra_interval(gh_gcra_limit l, int64_t *t_us, int64_t *window_us);
 /* Applies one request at now_us to *tat_us (updated when allowed). */
 gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat_us, int64_t now_us);
 
