@@ -236,7 +236,7 @@ static redisReply *eval(int s, const char *key, int nargs, const char **args) {
   argv[argc++] = key;
   for (int i = 0; i < nargs && argc < 8; i++)
     argv[argc++] = args[i];
-  char why[256] = "";
+  char why[256] = "EVALSHA: NOSCRIPT again after SCRIPT LOAD";
   for (int attempt = 0; attempt < 2; attempt++) {
     redisReply *r = redisCommandArgv(t->c, argc, argv, NULL);
     if (r && r->type != REDIS_REPLY_ERROR) {
