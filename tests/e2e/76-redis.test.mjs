@@ -177,6 +177,12 @@ describe('rate limits shared through Redis', () => {
     const th = redis.cli('--scan', '--pattern', 'gh:th:*');
     assert.ok(th.some((k) => k.startsWith('gh:th:acct:')) && th.some((k) => k.startsWith('gh:th:ip:')), `keys: ${th}`);
     for (const k of th) assert.match(k, /^gh:th:(acct|ip):[0-9a-f]{32}$/);
+    // The address's attempts are one count too: 10 on A + 2 on B (sign-ups
+    // are not login attempts).
+    const ipKeys = th.filter((k) => k.startsWith('gh:th:ip:'));
+    assert.equal(ipKeys.length, 1);
+    assert.equal(redis.cli('GET', ipKeys[0])[0], '12');
+    assert.equal(redis.cli('GET', th.find((k) => k.startsWith('gh:th:acct:')))[0], '10');
     const all = redis.cli('--scan').join('\n');
     for (const s of [victim.body.email, bystander.body.email, '127.0.0.1', '@']) assert.ok(!all.includes(s), `${s} in a Redis key`);
     for (const k of th) {
