@@ -36,7 +36,8 @@ gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat_us, int64_t now_us);
  *   RateLimit-Policy: "key";q=200;w=2
  *   RateLimit: "key";r=57;t=1
  * w is the time the burst takes to refill (burst / rate, rounded up), t the
- * seconds until it is whole again (rounded up). */
+ * seconds until it is whole again (rounded up). A value that does not fit
+ * in size leaves out empty. */
 void gh_gcra_policy_header(const char *name, gh_gcra_limit l, char *out, size_t size);
 void gh_gcra_state_header(const char *name, gh_gcra_result r, char *out, size_t size);
 /* Retry-After in whole seconds, at least 1. */

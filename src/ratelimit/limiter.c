@@ -86,6 +86,21 @@ static gh_status shared(int key, const char *id, gh_gcra_limit l, gh_gcra_result
   return gh_redis_gcra(k, l, res);
 }
 
+/* RateLimit-Policy depends only on the limit, which is fixed once the
+ * settings are loaded: rendered once per thread and kind (re-rendered if
+ * the limit differs, as in the unit tests), not on every request. */
+static const char *policy(int key, const char *name, gh_gcra_limit l) {
+  static __thread struct {
+    gh_gcra_limit l;
+    char v[96];
+  } cache[2];
+  if (cache[key].l.rate != l.rate || cache[key].l.burst != l.burst || !cache[key].v[0]) {
+    gh_gcra_policy_header(name, l, cache[key].v, sizeof cache[key].v);
+    cache[key].l = l;
+  }
+  return cache[key].v;
+}
+
 gh_status gh_limiter_check(gh_req *r) {
   const gh_config *c = gh_cfg;
   if (c->rate_limits_off || !r->principal.kind) return GH_OK;
@@ -96,9 +111,8 @@ gh_status gh_limiter_check(gh_req *r) {
   gh_gcra_result res;
   if (!gh_redis_enabled() || shared(key, r->principal.credential_id, l, &res))
     res = apply(r->principal.credential_id, l, gh_mono_us());
+  gh_req_add_header(r, "RateLimit-Policy", policy(key, name, l));
   char v[96];
-  gh_gcra_policy_header(name, l, v, sizeof v);
-  gh_req_add_header(r, "RateLimit-Policy", v);
   gh_gcra_state_header(name, res, v, sizeof v);
   gh_req_add_header(r, "RateLimit", v);
   if (res.allowed) return GH_OK;

@@ -192,6 +192,23 @@ static void gcra_interval_matches_apply(void **st) {
   }
 }
 
+static void state_header_by_hand(void **st) {
+  (void)st;
+  char out[96];
+  gh_gcra_result r = {true, 0, 0, 0};
+  gh_gcra_state_header("key", r, out, sizeof out);
+  assert_string_equal(out, "\"key\";r=0;t=0");
+  r.remaining = 1234567;
+  r.reset_us = 9000000000001LL; /* rounded up to whole seconds */
+  gh_gcra_state_header("session", r, out, sizeof out);
+  assert_string_equal(out, "\"session\";r=1234567;t=9000001");
+  char small[14]; /* exactly "key";r=5;t=1 and its NUL */
+  gh_gcra_state_header("session", r, small, sizeof small);
+  assert_string_equal(small, ""); /* does not fit: empty, never cut */
+  gh_gcra_state_header("key", (gh_gcra_result){true, 5, 1, 0}, small, sizeof small);
+  assert_string_equal(small, "\"key\";r=5;t=1");
+}
+
 /* The value of metric name in the /metrics text (-1 if absent). */
 static long long metric(const char *name) {
   char *text = gh_metrics_render(0, 0);
@@ -245,6 +262,7 @@ int main(void) {
       cmocka_unit_test(throttle_keys_are_hashed),
       cmocka_unit_test(throttle_seconds),
       cmocka_unit_test(gcra_interval_matches_apply),
+      cmocka_unit_test(state_header_by_hand),
       cmocka_unit_test(fails_open_and_retries_once_a_second),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
