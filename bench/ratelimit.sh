@@ -8,7 +8,9 @@
 # wrk -t1 -c64, keep-alive, loopback; two rounds interleaved, best of 2 for
 # throughput, worse of 2 for p99.
 # Target: in-process >= 0.95 x off. Redis/off is reported (one Redis round
-# trip per request, on the same two cores).
+# trip per request, on the same two cores). Also the CPU each request cost
+# the node (utime+stime of its process, /proc) and, for the Redis node, the
+# redis-server: steadier than req/s on a machine shared with other work.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/common.sh"
 ON_LIMITS='key=1000000/1000000,session=1000000/1000000'
@@ -19,6 +21,7 @@ start_redis() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$BENCH_TMP" \
     >"$BENCH_TMP/redis.log" 2>&1 &
   PIDS+=($!)
+  REDIS_PID=$!
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return; sleep 0.1; done
   echo "redis-server did not start" >&2
   cat "$BENCH_TMP/redis.log" >&2
@@ -56,10 +59,22 @@ for u in "$OFF_URL" "$LOCAL_URL" "$RED_URL"; do wrk -t1 -c"$CONNS" -d1s -H "$AUT
 
 echo "GET /v1/me by API key: limits off / in-process limiter / Redis store, wrk -t1 -c$CONNS -d${DURATION}s, two rounds interleaved"
 calls_before=$(redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p')
+OFF_PID=$(gh_pid "$OFF_URL"); LOCAL_PID=$(gh_pid "$LOCAL_URL"); RED_PID=$(gh_pid "$RED_URL")
+# measure NAME URL PID: wrk_run, then CPU_<NAME> (µs of the node per
+# request) and RCPU_<NAME> (µs of redis-server per request).
+measure() {
+  local name=$1 url=$2 pid=$3 t0 r0 t1 r1
+  t0=$(cpu_ticks "$pid"); r0=$(cpu_ticks "$REDIS_PID")
+  wrk_run "$name" "$url/v1/me" -H "$AUTH"
+  t1=$(cpu_ticks "$pid"); r1=$(cpu_ticks "$REDIS_PID")
+  local n; n=$(eval "echo \$RPS_$name")
+  eval "CPU_$name=$(python3 -c "print(round(($t1-$t0)*1e6/$HZ/max(1,$n*$DURATION),1))")"
+  eval "RCPU_$name=$(python3 -c "print(round(($r1-$r0)*1e6/$HZ/max(1,$n*$DURATION),1))")"
+}
 for round in 1 2; do
-  wrk_run "off_$round" "$OFF_URL/v1/me" -H "$AUTH"
-  wrk_run "local_$round" "$LOCAL_URL/v1/me" -H "$AUTH"
-  wrk_run "redis_$round" "$RED_URL/v1/me" -H "$AUTH"
+  measure "off_$round" "$OFF_URL" "$OFF_PID"
+  measure "local_$round" "$LOCAL_URL" "$LOCAL_PID"
+  measure "redis_$round" "$RED_URL" "$RED_PID"
 done
 calls_after=$(redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p')
 redis_metrics=$(curl -s "$RED_URL/metrics" | grep -E '^gatehouse_ratelimit_redis_(up|errors_total|fallbacks_total) ' | tr '\n' ' ')
@@ -73,6 +88,8 @@ r_local=$(ratio "$loc" "$off")
 r_redis=$(ratio "$red" "$off")
 echo "best of 2: off $off req/s, in-process $loc req/s, Redis $red req/s"
 echo "p99 (worse of 2): off $(worse "$P99MS_off_1" "$P99MS_off_2") ms, in-process $(worse "$P99MS_local_1" "$P99MS_local_2") ms, Redis $(worse "$P99MS_redis_1" "$P99MS_redis_2") ms"
+lo() { python3 -c "print(min($1, $2))"; }
+echo "node CPU per request (lower of 2): off $(lo "$CPU_off_1" "$CPU_off_2") µs, in-process $(lo "$CPU_local_1" "$CPU_local_2") µs, Redis $(lo "$CPU_redis_1" "$CPU_redis_2") µs + redis-server $(lo "$RCPU_redis_1" "$RCPU_redis_2") µs"
 echo "ratio in-process / off: $r_local  (target >= 0.95: $(python3 -c "print('met' if $r_local >= 0.95 else 'MISSED')"))"
 echo "ratio Redis / off: $r_redis"
 echo "refused (non-2xx) with limits on: $((NON2XX_local_1 + NON2XX_local_2 + NON2XX_redis_1 + NON2XX_redis_2)) (must be 0)"
