@@ -51,6 +51,9 @@ class Redis {
       '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--requirepass', REDIS_PASSWORD, '--dir', os.tmpdir(),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Never outlive the test file, whatever happens to it.
+    const proc = this.proc;
+    process.once('exit', () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } });
     for (const s of [this.proc.stdout, this.proc.stderr]) s.on('data', (d) => this.output.push(d.toString()));
     this.exited = new Promise((res) => this.proc.once('exit', res));
     for (let i = 0; i < 100; i++) {
@@ -203,8 +206,9 @@ describe('rate limits shared through Redis', () => {
     }
     for (const r of onA) assert.ok(r.status === 200 || r.status === 429, `status ${r.status}`);
     const okA = onA.filter((r) => r.status === 200).length;
-    // Node A's own limit: burst 10 plus ~1/s refill over the ~3 s.
-    assert.ok(okA >= 10 && okA <= 15, `${okA} of 30 passed on node A during the outage`);
+    // Node A's own limit: burst 10 plus ~1/s refill over the ~3 s (more on a
+    // slow machine), far from the 30 sent.
+    assert.ok(okA >= 10 && okA <= 17, `${okA} of 30 passed on node A during the outage`);
     assert.ok(onA.slice(0, 10).every((r) => r.status === 200), 'the first requests of the outage are served');
     assert.match(onA[0].headers.ratelimit, /^"key";r=9;t=\d+$/, 'in-process limit, a whole burst');
     // Node B limits on its own during the outage.
