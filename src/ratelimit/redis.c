@@ -250,8 +250,9 @@ static redisReply *eval(int s, const char *key, int nargs, const char **args) {
       continue;
     }
     reason_of(why, sizeof why, t->c, r, "EVALSHA");
+    bool error_reply = r != NULL; /* Redis answered: redialling would not help */
     freeReplyObject(r);
-    if (r || !t->used || attempt) break;
+    if (error_reply || !t->used || attempt) break;
     if (!dial(t, why, sizeof why)) break;
     argv[1] = t->sha[s];
   }
@@ -333,7 +334,7 @@ gh_status gh_redis_init(const char *u) {
 }
 
 void gh_redis_shutdown(void) {
-  pthread_once(&key_once, make_key);
+  pthread_once(&key_once, make_key); /* never read a key that was not created */
   tconn *t = pthread_getspecific(conn_key);
   if (t) {
     tconn_free(t);
