@@ -19,7 +19,10 @@ DEB_PACKAGES=(
 command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
 # Extra packages only the test and benchmark suites use (chromium: the
-# browser tests of tests/browser/, driven by the npm playwright-core).
+# browser tests of tests/browser/, driven by the npm playwright-core;
+# redis-server, with redis-cli from its dependency redis-tools: the shared
+# rate limits of tests/e2e/76-redis and bench/ratelimit.sh; openssl, curl
+# and iproute2: the transport tests of tests/e2e/15-transport).
 [ "${GATEHOUSE_DEPS_MINIMAL:-}" = 1 ] || DEB_PACKAGES+=(clang wrk nginx-light redis-server chromium openssl curl iproute2)
 
 missing=()

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "db/listen.h"
 #include "ratelimit/limiter.h"
+#include "ratelimit/redis.h"
 #include "http/server.h"
 #include "http/tls.h"
 
@@ -61,6 +62,9 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_on_tick(gh_activity_flush);
   gh_listen_on_tick(gh_keyuse_flush);
   gh_listen_on_tick(sweep_caches);
+  /* Before the HTTP threads: they read its state without locks. With
+   * limits off there is nothing to share. */
+  if (!s && !su.cfg.rate_limits_off) s = gh_redis_init(su.cfg.redis_url);
   if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
   if (!s) srv = gh_server_new(&su.cfg, &s);
@@ -68,6 +72,7 @@ int gh_cli_serve(int argc, char **argv) {
     gh_log(GH_LOG_ERROR, "gatehouse serve: start-up failed");
     gh_listen_stop();
     gh_password_shutdown();
+    gh_redis_shutdown();
     gh_setup_stop(&su);
     return 1;
   }
@@ -105,6 +110,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_sesscache_reset();
   gh_profile_flush();
   gh_limiter_reset();
+  gh_redis_shutdown();
   gh_setup_stop(&su);
   gh_log(GH_LOG_INFO, "stopped");
   return 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "ratelimit/redis_url.h"
 
 const gh_config *gh_cfg;
 
@@ -106,6 +107,16 @@ gh_status gh_config_load(gh_config *cfg) {
   cfg->tls_cert = dup_env("GATEHOUSE_TLS_CERT");
   cfg->tls_key = dup_env("GATEHOUSE_TLS_KEY");
   cfg->trusted_proxies = dup_env("GATEHOUSE_TRUSTED_PROXIES");
+
+  /* Checked here so that a malformed REDIS_URL stops the start like any
+   * other bad setting; the reason names the part, never echoes the URL (it
+   * may hold a password). */
+  if (cfg->redis_url) {
+    gh_redis_url u;
+    const char *why = NULL;
+    if (gh_redis_url_parse(cfg->redis_url, &u, &why)) return bad("REDIS_URL", why);
+    gh_redis_url_free(&u);
+  }
 
   const char *v = getenv("GATEHOUSE_LISTEN");
   if (gh_config_parse_listen(v && *v ? v : "127.0.0.1:8080", &cfg->listen_host, &cfg->listen_port))

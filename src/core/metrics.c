@@ -21,7 +21,10 @@ static const char *const event_names[GH_M_COUNT] = {
     [GH_M_SIGNUP] = "gatehouse_signups_total",
     [GH_M_DB_ERRORS] = "gatehouse_database_errors_total",
     [GH_M_HASH_QUEUE_FULL] = "gatehouse_hash_queue_rejections_total",
+    [GH_M_REDIS_ERRORS] = "gatehouse_ratelimit_redis_errors_total",
+    [GH_M_REDIS_FALLBACKS] = "gatehouse_ratelimit_redis_fallbacks_total",
 };
+static atomic_int redis_up = -1;
 
 void gh_metrics_request(int status, int64_t us) {
   size_t i = 0;
@@ -36,6 +39,8 @@ void gh_metrics_request(int status, int64_t us) {
 }
 
 void gh_metrics_inc(gh_metric m) { atomic_fetch_add_explicit(&events[m], 1, memory_order_relaxed); }
+
+void gh_metrics_redis_up(int v) { atomic_store(&redis_up, v); }
 
 char *gh_metrics_render(size_t depth, long in_flight) {
   char *out = NULL;
@@ -68,6 +73,11 @@ char *gh_metrics_render(size_t depth, long in_flight) {
   }
   fprintf(f, "# HELP gatehouse_hash_queue_depth Password hashing jobs queued or running.\n");
   fprintf(f, "# TYPE gatehouse_hash_queue_depth gauge\ngatehouse_hash_queue_depth %zu\n", depth);
+  int up = atomic_load(&redis_up);
+  if (up >= 0) {
+    fprintf(f, "# HELP gatehouse_ratelimit_redis_up 1 while the shared rate-limit store (REDIS_URL) is reachable.\n");
+    fprintf(f, "# TYPE gatehouse_ratelimit_redis_up gauge\ngatehouse_ratelimit_redis_up %d\n", up);
+  }
   fprintf(f, "# TYPE gatehouse_http_requests_in_flight gauge\ngatehouse_http_requests_in_flight %ld\n", in_flight);
   fclose(f);
   return out;

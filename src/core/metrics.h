@@ -14,9 +14,15 @@ typedef enum {
   GH_M_SIGNUP,
   GH_M_DB_ERRORS,
   GH_M_HASH_QUEUE_FULL,
+  GH_M_REDIS_ERRORS,    /* Redis operations of the rate limits that failed */
+  GH_M_REDIS_FALLBACKS, /* limit decisions taken in-process instead of in Redis */
   GH_M_COUNT
 } gh_metric;
 void gh_metrics_inc(gh_metric m);
+/* gatehouse_ratelimit_redis_up: 1 reachable, 0 not; -1 (the initial value)
+ * means no REDIS_URL, and the gauge is then not rendered at all, so an alert
+ * on "== 0" fires only where Redis is meant to be used. */
+void gh_metrics_redis_up(int v);
 /* Renders all metrics; returns a malloc'ed string (caller frees). */
 char *gh_metrics_render(size_t hash_queue_depth, long in_flight);
 

@@ -60,6 +60,11 @@ gh_status gh_db_init(const char *const *keywords, const char *const *values) {
 }
 
 void gh_db_shutdown(void) {
+  /* Also reached when start-up failed before gh_db_init (a bad setting):
+   * conn_key must exist before it is read, or another library's key 0 is
+   * read and "finished" (a crash under AddressSanitizer, found by the
+   * malformed-REDIS_URL test of tests/e2e/76-redis). */
+  pthread_once(&key_once, make_key);
   PGconn *c = pthread_getspecific(conn_key);
   if (c) {
     PQfinish(c);

@@ -23,6 +23,11 @@ typedef struct {
   int64_t retry_after_us; /* when refused: until one request is allowed */
 } gh_gcra_result;
 
+/* The emission interval T = 1 s / rate and the window burst * T, in whole
+ * microseconds: the Redis script (ratelimit/redis.c) is given these two
+ * numbers so that it does exactly the integer arithmetic of
+ * gh_gcra_apply. */
+void gh_gcra_interval(gh_gcra_limit l, int64_t *t_us, int64_t *window_us);
 /* Applies one request at now_us to *tat_us (updated when allowed). */
 gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat_us, int64_t now_us);
 
@@ -31,7 +36,8 @@ gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat_us, int64_t now_us);
  *   RateLimit-Policy: "key";q=200;w=2
  *   RateLimit: "key";r=57;t=1
  * w is the time the burst takes to refill (burst / rate, rounded up), t the
- * seconds until it is whole again (rounded up). */
+ * seconds until it is whole again (rounded up). A value that does not fit
+ * in size leaves out empty. */
 void gh_gcra_policy_header(const char *name, gh_gcra_limit l, char *out, size_t size);
 void gh_gcra_state_header(const char *name, gh_gcra_result r, char *out, size_t size);
 /* Retry-After in whole seconds, at least 1. */

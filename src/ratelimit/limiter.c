@@ -1,15 +1,19 @@
-/* limiter.c: see limiter.h. One tat per credential id in a chained hash
- * table; idle entries (tat in the past) are removed as buckets are walked,
- * so memory follows the credentials active in the last few seconds. */
+/* limiter.c: see limiter.h. Two stores behind gh_limiter_check: Redis
+ * (ratelimit/redis.c) when REDIS_URL is set and reachable, else this
+ * process's own: one tat per credential id in a chained hash table; idle
+ * entries (tat in the past) are removed as buckets are walked, so memory
+ * follows the credentials active in the last few seconds. */
 #include "ratelimit/limiter.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "ratelimit/redis.h"
 
 #define SHARDS 16
 #define BUCKETS 1024
@@ -70,6 +74,33 @@ static gh_gcra_result apply(const char *id, gh_gcra_limit l, int64_t now) {
   return r;
 }
 
+/* The shared limit in Redis: gh:rl:key:<key id> or gh:rl:ses:<session
+ * id> (ids, not secrets). Any failure (Redis down, slow, erroring) returns
+ * an error and the caller decides in-process for this request: failing
+ * open to the node's own limit, never to no limit. The two stores never
+ * mix: while Redis answers, the in-process table is not touched, so after
+ * an outage a credential starts in-process with a whole burst. */
+static gh_status shared(int key, const char *id, gh_gcra_limit l, gh_gcra_result *res) {
+  char k[GH_ID_MAX + 16];
+  snprintf(k, sizeof k, "gh:rl:%s:%s", key ? "key" : "ses", id);
+  return gh_redis_gcra(k, l, res);
+}
+
+/* RateLimit-Policy depends only on the limit, which is fixed once the
+ * settings are loaded: rendered once per thread and kind (re-rendered if
+ * the limit differs, as in the unit tests), not on every request. */
+static const char *policy(int key, const char *name, gh_gcra_limit l) {
+  static __thread struct {
+    gh_gcra_limit l;
+    char v[96];
+  } cache[2];
+  if (cache[key].l.rate != l.rate || cache[key].l.burst != l.burst || !cache[key].v[0]) {
+    gh_gcra_policy_header(name, l, cache[key].v, sizeof cache[key].v);
+    cache[key].l = l;
+  }
+  return cache[key].v;
+}
+
 gh_status gh_limiter_check(gh_req *r) {
   const gh_config *c = gh_cfg;
   if (c->rate_limits_off || !r->principal.kind) return GH_OK;
@@ -77,10 +108,11 @@ gh_status gh_limiter_check(gh_req *r) {
   gh_gcra_limit l =
       key ? (gh_gcra_limit){c->key_rate, c->key_burst} : (gh_gcra_limit){c->session_rate, c->session_burst};
   const char *name = key ? "key" : "session";
-  gh_gcra_result res = apply(r->principal.credential_id, l, gh_mono_us());
+  gh_gcra_result res;
+  if (!gh_redis_enabled() || shared(key, r->principal.credential_id, l, &res))
+    res = apply(r->principal.credential_id, l, gh_mono_us());
+  gh_req_add_header(r, "RateLimit-Policy", policy(key, name, l));
   char v[96];
-  gh_gcra_policy_header(name, l, v, sizeof v);
-  gh_req_add_header(r, "RateLimit-Policy", v);
   gh_gcra_state_header(name, res, v, sizeof v);
   gh_req_add_header(r, "RateLimit", v);
   if (res.allowed) return GH_OK;

@@ -3,8 +3,10 @@
  * (GATEHOUSE_RATE_LIMITS changes or disables them), each credential on its
  * own. Only requests whose credential was verified spend quota.
  *
- * The store is in-process (16 shards, a mutex each); a shared Redis store
- * for several nodes is planned behind the same interface. */
+ * Two stores: with REDIS_URL the limit is one for every node using that
+ * Redis (ratelimit/redis.c); without it, or for any request Redis cannot
+ * answer in time, the store is in-process (16 shards, a mutex each). Both
+ * run the same GCRA (ratelimit/gcra.c) and give the same headers. */
 #ifndef GH_LIMITER_H
 #define GH_LIMITER_H
 #include "http/request.h"
