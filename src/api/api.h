@@ -43,6 +43,10 @@ gh_status gh_api_key_rotate(gh_req *r);
 extern const gh_field gh_api_key_create_body[];
 extern const gh_field gh_api_key_rotate_body[];
 
+/* usage.c: API key usage (admin) */
+gh_status gh_api_key_usage(gh_req *r);
+gh_status gh_api_usage(gh_req *r);
+
 /* ---- organization settings, users, force logout */
 
 /* org_admin.c: changing the caller's organization; ending all its sessions */

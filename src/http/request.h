@@ -74,6 +74,9 @@ struct gh_req {
   /* credentials */
   gh_principal principal;
   char client_ip[64];
+  /* A revoked or expired API key presented with its real secret: refused
+   * (no principal), but its use is still counted for its org (usage). */
+  char refused_key_id[GH_ID_MAX], refused_key_org[GH_ID_MAX];
   /* response */
   int state; /* internal to server.c */
   int http_status;

@@ -59,6 +59,11 @@ const gh_route gh_routes[] = {
     {.method = "POST", .path = "/v1/api_keys/{id}/rotate", .handler = gh_api_key_rotate, .auth = GH_AUTH_SESSION,
      .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_key_rotate_body},
 
+    /* Usage counters: admins read (api/usage.c). */
+    {.method = "GET", .path = "/v1/api_keys/{id}/usage", .handler = gh_api_key_usage, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/usage", .handler = gh_api_usage, .auth = GH_AUTH_ANY, .scope = GH_SCOPE_ADMIN},
+
     /* Organization settings, users, force logout: admins read; admin
      * sessions that re-authenticated change. */
     {.method = "PATCH", .path = "/v1/org", .handler = gh_api_org_update, .auth = GH_AUTH_SESSION,
