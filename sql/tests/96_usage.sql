@@ -3,7 +3,9 @@
 -- under RLS (an org reads its own counters only; the app writes none
 -- directly). Catalog rules and the all-table isolation check also cover the
 -- table through suites 00 and 20 (fixture rows in tests/db/fixtures.sql).
--- Everything that writes runs in a transaction that is rolled back.
+-- pgTAP records its results in the transaction, so nothing here is rolled
+-- back: after each block that writes, pg_temp.restore() puts the fixture
+-- rows back as they were.
 SELECT no_plan();
 
 -- ---------------------------------------------------------------- shape
@@ -37,6 +39,15 @@ RETURNS text LANGUAGE sql AS $$
      WHERE org_id = p_org AND key_id IS NOT DISTINCT FROM p_key AND minute = p_minute
 $$;
 
+CREATE FUNCTION pg_temp.restore() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM gh.api_key_usage;
+    INSERT INTO gh.api_key_usage (org_id, key_id, minute, requests, succeeded, client_errors, denied, rate_limited)
+    VALUES ('org_a', 'key_a_live', '2026-01-01T00:00:00Z', 10, 6, 2, 1, 1),
+           ('org_a', NULL,         '2026-01-01T00:00:00Z', 3, 3, 0, 0, 0),
+           ('org_b', 'key_b_live', '2026-01-01T00:00:00Z', 5, 5, 0, 0, 0),
+           ('org_b', NULL,         '2026-01-01T00:00:00Z', 1, 0, 0, 1, 0);
+$$;
+
 BEGIN;
 SET LOCAL ROLE gatehouse_app;
 SELECT is(gh.current_org(), NULL, 'the writer is called without an org context (the listener thread)');
@@ -65,7 +76,8 @@ SELECT is(gh.api_key_usage_add(ARRAY['org_a'], ARRAY['key_a_live'], ARRAY['2026-
                                '{1}', '{1}', '{0}', '{0}', '{0}'), 1, 'a second batch');
 RESET ROLE;
 SELECT is(pg_temp.counts('org_a', 'key_a_live'), '14/9/3/1/1', 'adds to the same row');
-ROLLBACK;
+COMMIT;
+DO $$ BEGIN PERFORM pg_temp.restore(); END $$;
 
 -- What does not belong together is skipped, not charged elsewhere, and does
 -- not fail the batch.
@@ -91,7 +103,8 @@ SELECT is(pg_temp.counts('org_a', 'key_a_live', '2026-01-01T00:05:00Z'), '1/1/0/
 SET LOCAL ROLE gatehouse_app;
 SELECT is(gh.api_key_usage_add('{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}'), 0, 'an empty batch is fine');
 RESET ROLE;
-ROLLBACK;
+COMMIT;
+DO $$ BEGIN PERFORM pg_temp.restore(); END $$;
 
 -- ---------------------------------------------------------------- the table under RLS
 
@@ -129,6 +142,7 @@ INSERT INTO gh.orgs (id, name) VALUES ('org_usage_gone', 'Gone');
 INSERT INTO gh.api_key_usage (org_id, key_id, minute, requests) VALUES ('org_usage_gone', NULL, now(), 1);
 SELECT lives_ok($$DELETE FROM gh.orgs WHERE id = 'org_usage_gone'$$, 'an org with counters can be deleted');
 SELECT is((SELECT count(*)::int FROM gh.api_key_usage WHERE org_id = 'org_usage_gone'), 0, 'its counters went with it');
-ROLLBACK;
+COMMIT;
+DO $$ BEGIN PERFORM pg_temp.restore(); END $$;
 
 SELECT * FROM finish();
