@@ -20,14 +20,14 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # start_gatehouse VAR: starts build/gatehouse on a throwaway cluster; sets
-# GH_PORT and GH_URL.
+# GH_PORT and GH_URL. Rate limits off, or $BENCH_RATE_LIMITS.
 start_gatehouse() {
   export GATEHOUSE_PG_DIR="$ROOT/var/bench-pg" GATEHOUSE_PG_FAST=1
   "$ROOT/scripts/pg.sh" start >/dev/null
   GH_DB_URL=$("$ROOT/scripts/pg.sh" url)
   GH_PORT=$(free_port)
   DATABASE_URL="$GH_DB_URL" GATEHOUSE_LISTEN="127.0.0.1:$GH_PORT" GATEHOUSE_STATE_DIR="$BENCH_TMP/state" \
-    GATEHOUSE_RATE_LIMITS=off "$ROOT/build/gatehouse" serve 2>"$BENCH_TMP/gatehouse.log" &
+    GATEHOUSE_RATE_LIMITS="${BENCH_RATE_LIMITS:-off}" "$ROOT/build/gatehouse" serve 2>"$BENCH_TMP/gatehouse.log" &
   PIDS+=($!)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GH_PORT/healthz" >/dev/null && break; sleep 0.1; done
   GH_URL="http://127.0.0.1:$GH_PORT"

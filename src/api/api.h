@@ -47,6 +47,9 @@ extern const gh_field gh_api_key_rotate_body[];
 gh_status gh_api_event_list(gh_req *r);
 gh_status gh_api_event_get(gh_req *r);
 gh_status gh_api_audit_list(gh_req *r);
+/* usage.c: API key usage (admin) */
+gh_status gh_api_key_usage(gh_req *r);
+gh_status gh_api_usage(gh_req *r);
 
 /* ---- organization settings, users, force logout */
 

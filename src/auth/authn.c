@@ -154,7 +154,15 @@ static gh_status authn_key(gh_req *r, const char *key, size_t n) {
   if (s) return s;
   /* Revoked, expired, or (impossible unless tampered with) a record whose
    * mode disagrees with the key's prefix: all answer alike. */
-  if (k.revoked || (k.expires_at && k.expires_at <= gh_now()) || k.livemode != live) return GH_ERR_UNAUTHORIZED;
+  if (k.revoked || (k.expires_at && k.expires_at <= gh_now()) || k.livemode != live) {
+    /* The secret matched this key's hash, so the use is this key's own:
+     * its owner sees a revoked key still being tried (docs/decisions.md 50). */
+    if (k.livemode == live) {
+      snprintf(r->refused_key_id, sizeof r->refused_key_id, "%s", k.key_id);
+      snprintf(r->refused_key_org, sizeof r->refused_key_org, "%s", k.org_id);
+    }
+    return GH_ERR_UNAUTHORIZED;
+  }
   gh_principal *p = &r->principal;
   p->kind = GH_CRED_API_KEY;
   p->livemode = k.livemode;

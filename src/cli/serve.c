@@ -20,6 +20,7 @@
 #include "ratelimit/redis.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "usage/usage.h"
 
 #define DRAIN_SECONDS 30
 /* About a second of Argon2id work on two cores: a longer queue only makes
@@ -61,6 +62,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_on("org", gh_profile_drop_org, NULL);
   gh_listen_on_tick(gh_activity_flush);
   gh_listen_on_tick(gh_keyuse_flush);
+  gh_listen_on_tick(gh_usage_tick);
   gh_listen_on_tick(sweep_caches);
   /* Before the HTTP threads: they read its state without locks. With
    * limits off there is nothing to share. */
@@ -105,6 +107,8 @@ int gh_cli_serve(int argc, char **argv) {
   gh_log_obj(GH_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
   gh_server_free(srv, DRAIN_SECONDS);
   gh_listen_stop();
+  /* Every request has finished (and was counted): write the last counts. */
+  gh_usage_stop();
   gh_password_shutdown();
   gh_keycache_reset();
   gh_sesscache_reset();

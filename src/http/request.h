@@ -75,6 +75,9 @@ struct gh_req {
   gh_principal principal;
   char client_ip[64]; /* the client: the peer, or as a trusted proxy says */
   char peer_ip[64];   /* the TCP peer itself */
+  /* A revoked or expired API key presented with its real secret: refused
+   * (no principal), but its use is still counted for its org (usage). */
+  char refused_key_id[GH_ID_MAX], refused_key_org[GH_ID_MAX];
   /* response */
   int state; /* internal to server.c */
   int http_status;

@@ -67,6 +67,10 @@ const gh_route gh_routes[] = {
      .scope = GH_SCOPE_ADMIN},
     {.method = "GET", .path = "/v1/audit_log", .handler = gh_api_audit_list, .auth = GH_AUTH_ANY,
      .scope = GH_SCOPE_ADMIN},
+    /* Usage counters: admins read (api/usage.c). */
+    {.method = "GET", .path = "/v1/api_keys/{id}/usage", .handler = gh_api_key_usage, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/usage", .handler = gh_api_usage, .auth = GH_AUTH_ANY, .scope = GH_SCOPE_ADMIN},
 
     /* Organization settings, users, force logout: admins read; admin
      * sessions that re-authenticated change. */

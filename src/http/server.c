@@ -32,6 +32,7 @@
 #include "http/tls.h"
 #include "http/transport.h"
 #include "ratelimit/limiter.h"
+#include "usage/usage.h"
 
 #define MAX_REQUEST_LINE 8192
 #define MAX_HEADER_BYTES (32 * 1024)
@@ -466,6 +467,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   int64_t dur = gh_mono_us() - r->start_us;
   int status = r->state == ST_QUEUED ? r->http_status : 0;
   gh_metrics_request(status, dur);
+  /* Usage: requests to routes that take credentials, charged to the
+   * credential the credential step identified, once the final status is
+   * known; a request nobody could be identified for is nobody's. (Open
+   * routes such as login fill a principal too, for the session they issue:
+   * not counted, docs/decisions.md 50.) */
+  bool counted = r->route && r->route->auth != GH_AUTH_OPEN;
+  if (counted && r->principal.kind)
+    gh_usage_note(r->principal.org_id, r->principal.kind == GH_CRED_API_KEY ? r->principal.credential_id : NULL,
+                  gh_now(), status);
+  else if (counted && r->refused_key_id[0])
+    gh_usage_note(r->refused_key_org, r->refused_key_id, gh_now(), status);
   /* Built by hand: this line is written for every request. All strings
    * are ids, codes or gh_text_log_safe() output, so none needs escaping. */
   char path[512], method[32], fields[1024];

@@ -19,6 +19,9 @@
 -- ctr_…, cex_…); each child points at its parent of the same org and mode,
 -- e.g. lead_a_live -> cmp_a_live, rev_b_test -> app_b_test. Events likewise
 -- (evt_a_live, ...); one audit entry per org (aud_a, aud_b).
+-- Usage counters (gh.api_key_usage, 0009): per org, one row for a key and
+-- one for its sessions (key_id NULL), in the minute 2026-01-01T00:00Z:
+-- org_a key_a_live 10 requests, sessions 3; org_b key_b_live 5, sessions 1.
 BEGIN;
 INSERT INTO gh.orgs (id, name) VALUES ('org_a', 'Org A'), ('org_b', 'Org B');
 
@@ -93,4 +96,9 @@ SELECT 'evt_' || o || '_' || m, 'org_' || o, m = 'live', 'application.created',
 INSERT INTO gh.audit_log (id, org_id, action, actor)
 VALUES ('aud_a', 'org_a', 'login.succeeded', 'usr_a_admin'),
        ('aud_b', 'org_b', 'login.succeeded', 'usr_b_admin');
+INSERT INTO gh.api_key_usage (org_id, key_id, minute, requests, succeeded, client_errors, denied, rate_limited)
+VALUES ('org_a', 'key_a_live', '2026-01-01T00:00:00Z', 10, 6, 2, 1, 1),
+       ('org_a', NULL,         '2026-01-01T00:00:00Z', 3, 3, 0, 0, 0),
+       ('org_b', 'key_b_live', '2026-01-01T00:00:00Z', 5, 5, 0, 0, 0),
+       ('org_b', NULL,         '2026-01-01T00:00:00Z', 1, 0, 0, 1, 0);
 COMMIT;

@@ -201,6 +201,8 @@ const ROUTES = {
   'GET /v1/auth/check': { ok: 204 },
   'GET /v1/api_keys': { ok: 200, modes: false, build: () => LIMIT, has: (b) => b.keyId },
   'GET /v1/api_keys/{id}': { ok: 200, modes: false, build: () => ({ id: F.A.keys.admin.id }) },
+  'GET /v1/api_keys/{id}/usage': { ok: 200, modes: false, build: () => ({ id: F.A.keys.admin.id, query: 'granularity=day' }) },
+  'GET /v1/usage': { ok: 200, modes: false, build: () => ({ query: 'granularity=day' }) },
   'GET /v1/users': { ok: 200, modes: false, build: () => LIMIT, has: (b) => b.userId },
   'GET /v1/users/{id}': { ok: 200, modes: false, build: () => ({ id: F.A.userId }) },
   // Events are split by mode; the audit log is the org's, both modes.
@@ -362,7 +364,7 @@ async function runCase(r, c) {
       if (spec.allow && spec.allow[res.status]) break; // listed, with its reason, in ROUTES
       const j = expectSuccess(r, res, F.A.org, true);
       if (spec.has && j) assert.ok(j.data.some((o) => o.id === spec.has(F.A.live)), `A's own ${spec.has(F.A.live)} missing from ${rkey(r)}`);
-      if (j && b.id && r.method === 'GET' && !r.path.endsWith('}/executions')) assert.equal(j.id, b.id);
+      if (j && b.id && r.method === 'GET' && !/\}\/(executions|usage)$/.test(r.path)) assert.equal(j.id, b.id);
       break;
     }
     case 'other_org':
