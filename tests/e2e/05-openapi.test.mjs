@@ -19,8 +19,6 @@ import { loadDocument, operations, deref, OPENAPI_PATH, ResponseValidator } from
 // webhooks): documented, not yet in this branch's route table.
 // Built on other branches; empty this list when merged.
 const PENDING = [
-  'GET /v1/api_keys/{id}/usage',
-  'GET /v1/usage',
   'POST /v1/events/{id}/redeliver',
   'POST /v1/webhook_endpoints',
   'GET /v1/webhook_endpoints',
