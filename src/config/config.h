@@ -26,6 +26,7 @@ typedef struct {
   int http_threads;       /* GATEHOUSE_HTTP_THREADS, default 2 x cores */
   int hash_threads;       /* GATEHOUSE_HASH_THREADS, default cores */
   int access_ttl_seconds; /* 900; GATEHOUSE_ACCESS_TTL_SECONDS with GATEHOUSE_DEV=1 */
+  int webhook_workers;    /* GATEHOUSE_WEBHOOK_WORKERS, 0..64, default 2 */
 } gh_config;
 
 /* Reads the environment into cfg. On a bad value, logs which setting and why
