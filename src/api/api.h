@@ -43,6 +43,11 @@ gh_status gh_api_key_rotate(gh_req *r);
 extern const gh_field gh_api_key_create_body[];
 extern const gh_field gh_api_key_rotate_body[];
 
+/* events.c: the event outbox and the audit log, read */
+gh_status gh_api_event_list(gh_req *r);
+gh_status gh_api_event_get(gh_req *r);
+gh_status gh_api_audit_list(gh_req *r);
+
 /* ---- organization settings, users, force logout */
 
 /* org_admin.c: changing the caller's organization; ending all its sessions */

@@ -6,6 +6,8 @@
  * service reports back with PATCH /v1/reviews/{id}. The application is read
  * under the caller's context in the same statement that inserts the review,
  * so another org's or the other mode's application is simply not found. */
+#include <string.h>
+
 #include "api/api.h"
 #include "api/resource.h"
 
@@ -54,7 +56,12 @@ gh_status gh_api_application_delete(gh_req *r) { return gh_res_delete(r, &applic
 
 gh_status gh_api_review_list(gh_req *r) { return gh_res_list(r, &review, NULL, NULL); }
 gh_status gh_api_review_get(gh_req *r) { return gh_res_get(r, &review); }
-gh_status gh_api_review_update(gh_req *r) { return gh_res_update(r, &review); }
+/* The review service reporting a completed review is review.completed;
+ * any other change of a review is review.updated. */
+gh_status gh_api_review_update(gh_req *r) {
+  const char *status = gh_req_string(r, "status");
+  return gh_res_update_as(r, &review, status && !strcmp(status, "completed") ? "completed" : "updated");
+}
 
 gh_status gh_api_review_request(gh_req *r) {
   const char *app_id = gh_res_path_id(r, &application);
@@ -71,5 +78,6 @@ gh_status gh_api_review_request(gh_req *r) {
              "FROM gh.applications a WHERE a.id = $%d RETURNING ",
              pid, papp);
   gh_res_select(&t, k, &review);
+  gh_res_event(&t, k, &review, NULL, "requested");
   return gh_res_reply_row(r, &review, &t, k, app_id, 201);
 }

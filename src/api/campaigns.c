@@ -169,9 +169,10 @@ static gh_status import_insert(gh_req *r, json_t *rows, json_t *campaigns) {
              gh_res_param_owned(&t, k, json_dumps(rows, JSON_COMPACT)));
   gh_res_select(&t, k, &lead);
   gh_res_sql(&t, k, " FROM ins ORDER BY seq");
+  gh_res_event(&t, k, &lead, NULL, "created"); /* one lead.created per lead */
   gh_status s = gh_res_txn_run(r, &t);
   if (s == GH_ERR_INVALID_REQUEST) s = campaign_refused(r, campaigns, true);
-  if (!s) s = gh_req_reply(r, 201, gh_api_list(gh_res_render_all(&lead, t.res[k]), (int)json_array_size(rows)));
+  if (!s) s = gh_req_reply(r, 201, gh_api_list(gh_res_rows(&t, &lead, k), (int)json_array_size(rows)));
   gh_res_txn_free(&t);
   return s;
 }

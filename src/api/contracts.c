@@ -58,7 +58,8 @@ gh_status gh_api_contract_executions(gh_req *r) { return gh_res_list(r, &executi
 /* Deploying again is allowed: it deploys the current source, now. */
 gh_status gh_api_contract_deploy(gh_req *r) {
   return gh_res_on_object(r, &contract,
-                          "UPDATE %s SET status = 'deployed', deployed_at = now() WHERE id = $1 RETURNING ", "", 200);
+                          "UPDATE %s SET status = 'deployed', deployed_at = now() WHERE id = $1 RETURNING ", "", 200,
+                          "deployed");
 }
 
 gh_status gh_api_contract_execute(gh_req *r) {
@@ -82,13 +83,18 @@ gh_status gh_api_contract_execute(gh_req *r) {
              "FROM gh.contracts c WHERE c.id = $%d AND c.status = 'deployed' RETURNING ",
              pid, pin, pin, pcid);
   gh_res_select(&t, k, &execution);
+  /* The event carries the execution, as the answer does. */
+  gh_res_event(&t, k, &execution, "contract", "executed");
   gh_status s = gh_res_txn_run(r, &t);
   if (!s && PQntuples(t.res[state]) != 1)
     s = gh_api_missing(r, cid);
   else if (!s && PQntuples(t.res[k]) != 1)
     s = gh_req_error(r, GH_ERR_CONFLICT, NULL, "The contract is not deployed.");
-  else if (!s)
-    s = gh_req_reply(r, 201, gh_res_render(&execution, t.res[k], 0));
+  else if (!s) {
+    json_t *rows = gh_res_rows(&t, &execution, k);
+    s = gh_req_reply(r, 201, json_incref(json_array_get(rows, 0)));
+    json_decref(rows);
+  }
   gh_res_txn_free(&t);
   return s;
 }

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "db/db.h"
+#include "events/events.h"
 
 #define MAX_GRACE (7 * 24 * 3600)
 
@@ -76,15 +77,15 @@ static gh_status parse_scopes(gh_req *r, char *out, size_t size) {
   return GH_OK;
 }
 
-/* Inserts a new key under the caller's org, then runs the statements of
- * `then` (at most 2) in the same transaction. Fills secret; res[0] is the
+/* Inserts a new key `id` under the caller's org, then runs the statements
+ * of `then` (at most 2) in the same transaction, with c's event and audit
+ * entry (the key rendered without its secret). Fills secret; res[0] is the
  * key's row and res[1..] the results of `then` (owned by the caller). */
-static gh_status insert_key(gh_req *r, const char *name, const char *scopes, bool live, const char *expires,
-                            const char *rotated_from, const gh_db_stmt *then, int nthen, char secret[GH_KEY_MAX],
-                            PGresult **res) {
-  char id[GH_ID_MAX], redacted[GH_KEY_REDACTED_MAX];
+static gh_status insert_key(gh_req *r, const char *id, const char *name, const char *scopes, bool live,
+                            const char *expires, const char *rotated_from, const gh_db_stmt *then, int nthen,
+                            gh_events_change *c, char secret[GH_KEY_MAX], PGresult **res) {
+  char redacted[GH_KEY_REDACTED_MAX];
   unsigned char hash[GH_HASH_BYTES];
-  gh_id_new(id, "key_");
   gh_apikey_new(live, secret);
   gh_token_hash(secret, strlen(secret), hash);
   gh_apikey_redact(secret, redacted);
@@ -100,17 +101,18 @@ static gh_status insert_key(gh_req *r, const char *name, const char *scopes, boo
   };
   for (int i = 0; i < nthen && i < 2; i++)
     stmts[1 + i] = then[i];
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, stmts, 1 + nthen, res);
+  gh_status s = gh_events_change_run(r, stmts, 1 + nthen, res, c);
   sodium_memzero(hash, sizeof hash);
   return s;
 }
 
-static gh_status reply_with_secret(gh_req *r, PGresult *row, char secret[GH_KEY_MAX]) {
-  json_t *key = render_key(row, 0);
-  PQclear(row);
-  json_object_set_new(key, "secret", json_string(secret));
+/* Answers 201 with the key the event carried, plus its secret (only here). */
+static gh_status reply_with_secret(gh_req *r, gh_events_change *c, char secret[GH_KEY_MAX]) {
+  json_t *key = c->object;
+  c->object = NULL;
+  if (key) json_object_set_new(key, "secret", json_string(secret));
   sodium_memzero(secret, GH_KEY_MAX);
-  return gh_req_reply(r, 201, key);
+  return key ? gh_req_reply(r, 201, key) : GH_ERR_INTERNAL;
 }
 
 gh_status gh_api_key_create(gh_req *r) {
@@ -129,14 +131,17 @@ gh_status gh_api_key_create(gh_req *r) {
       return gh_req_error(r, GH_ERR_INVALID_REQUEST, "expires_at", "expires_at must be a future RFC 3339 time.");
     gh_rfc3339(at, expires_iso);
   }
-  char secret[GH_KEY_MAX];
+  char secret[GH_KEY_MAX], id[GH_ID_MAX];
   PGresult *row = NULL;
-  s = insert_key(r, name, scopes, !strcmp(mode, "live"), expires ? expires_iso : NULL, NULL, NULL, 0, secret, &row);
-  if (s) {
-    sodium_memzero(secret, sizeof secret);
-    return s;
-  }
-  return reply_with_secret(r, row, secret);
+  gh_events_change c = {.render = render_key, .event = "api_key.created", .action = "api_key.created"};
+  gh_id_new(id, "key_");
+  s = insert_key(r, id, name, scopes, !strcmp(mode, "live"), expires ? expires_iso : NULL, NULL, NULL, 0, &c, secret,
+                 &row);
+  PQclear(row);
+  if (!s) s = reply_with_secret(r, &c, secret);
+  sodium_memzero(secret, sizeof secret);
+  gh_events_change_free(&c);
+  return s;
 }
 
 static const gh_api_reader keys = {
@@ -156,22 +161,27 @@ gh_status gh_api_key_revoke(gh_req *r) {
   const char *id = gh_req_param(r, 0);
   if (!gh_id_valid(id, "key_")) return gh_api_missing(r, id);
   const char *vals[1] = {id};
+  /* The last column says whether this call revoked it: revoking a revoked
+   * key answers the key again but is no new event. */
   gh_db_stmt q[2] = {
-      {"UPDATE gh.api_keys k SET revoked_at = coalesce(revoked_at, now()) WHERE k.id = $1 RETURNING " KEY_COLS, 1, vals,
-       NULL},
+      {"UPDATE gh.api_keys k SET revoked_at = coalesce(revoked_at, now()) WHERE k.id = $1 RETURNING " KEY_COLS
+       ", k.revoked_at = now()",
+       1, vals, NULL},
       {"SELECT gh.invalidate('key', id) FROM gh.api_keys WHERE id = $1", 1, vals, NULL},
   };
   PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
-  if (s) return s;
-  if (PQntuples(res[0]) != 1) {
-    gh_db_clear(res, 2);
-    return gh_api_missing(r, id);
+  gh_events_change c = {
+      .render = render_key, .event = "api_key.revoked", .action = "api_key.revoked", .changed_col = 11};
+  gh_status s = gh_events_change_run(r, q, 2, res, &c);
+  if (!s && PQntuples(res[0]) != 1) s = gh_api_missing(r, id);
+  if (!s) {
+    gh_api_wait_invalidated(res[1]);
+    json_t *key = c.object ? json_incref(c.object) : render_key(res[0], 0);
+    s = gh_req_reply(r, 200, key);
   }
-  gh_api_wait_invalidated(res[1]);
-  json_t *key = render_key(res[0], 0);
   gh_db_clear(res, 2);
-  return gh_req_reply(r, 200, key);
+  gh_events_change_free(&c);
+  return s;
 }
 
 gh_status gh_api_key_rotate(gh_req *r) {
@@ -208,18 +218,25 @@ gh_status gh_api_key_rotate(gh_req *r) {
        2, tvals, NULL},
       {"SELECT gh.invalidate('key', $1)", 1, tvals, NULL},
   };
-  char secret[GH_KEY_MAX];
+  char secret[GH_KEY_MAX], new_id[GH_ID_MAX];
   PGresult *res[3] = {0};
-  s = insert_key(r, PQgetvalue(old, 0, 0), PQgetvalue(old, 0, 1), !strcmp(PQgetvalue(old, 0, 2), "t"),
-                 PQgetisnull(old, 0, 3) ? NULL : PQgetvalue(old, 0, 3), id, then, 2, secret, res);
+  gh_id_new(new_id, "key_");
+  /* The event carries the new key (as answered, without its secret); the
+   * audit entry names the old one, which is what was acted on. */
+  gh_events_change c = {.render = render_key,
+                        .event = "api_key.rotated",
+                        .action = "api_key.rotated",
+                        .target = id,
+                        .details = json_pack("{s:s, s:I}", "new_key_id", new_id, "expire_old_in_seconds", grace)};
+  s = insert_key(r, new_id, PQgetvalue(old, 0, 0), PQgetvalue(old, 0, 1), !strcmp(PQgetvalue(old, 0, 2), "t"),
+                 PQgetisnull(old, 0, 3) ? NULL : PQgetvalue(old, 0, 3), id, then, 2, &c, secret, res);
   PQclear(old);
-  if (s) {
-    sodium_memzero(secret, sizeof secret);
-    return s;
+  if (!s) {
+    gh_api_wait_invalidated(res[2]);
+    s = reply_with_secret(r, &c, secret);
   }
-  gh_api_wait_invalidated(res[2]);
-  PGresult *row = res[0];
-  res[0] = NULL;
+  sodium_memzero(secret, sizeof secret);
   gh_db_clear(res, 3);
-  return reply_with_secret(r, row, secret);
+  gh_events_change_free(&c);
+  return s;
 }

@@ -30,6 +30,7 @@
 #include "core/rand.h"
 #include "core/text.h"
 #include "db/db.h"
+#include "events/events.h"
 
 /* How long an invitation may be accepted (api.md: 7 days), as SQL. */
 #define INVITE_TTL "interval '7 days'"
@@ -98,24 +99,32 @@ gh_status gh_api_user_create(gh_req *r) {
        3, ivals, ilens},
   };
   PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
+  /* The event carries the user, never the invitation (its token). */
+  gh_events_change c = {.render = render_user,
+                        .event = "user.invited",
+                        .action = "user.invited",
+                        .details = json_pack("{s:s}", "role", role)};
+  gh_status s = gh_events_change_run(r, q, 2, res, &c);
   sodium_memzero(hash, sizeof hash);
   if (s) {
+    gh_events_change_free(&c);
     sodium_memzero(token, sizeof token);
     if (s == GH_ERR_CONFLICT) return gh_req_error(r, s, "email", "An account with this email already exists.");
     return s;
   }
-  if (PQntuples(res[0]) != 1 || PQntuples(res[1]) != 1) {
+  if (PQntuples(res[0]) != 1 || PQntuples(res[1]) != 1 || !c.object) {
     sodium_memzero(token, sizeof token);
     gh_db_clear(res, 2);
+    gh_events_change_free(&c);
     return GH_ERR_INTERNAL;
   }
   json_t *inv = json_pack("{s:s, s:s, s:s, s:o, s:o}", "object", "invitation", "id", PQgetvalue(res[1], 0, 0), "token",
                           token, "expires_at", gh_obj_time(gh_db_getll(res[1], 0, 1)), "created_at",
                           gh_obj_time(gh_db_getll(res[1], 0, 2)));
   sodium_memzero(token, sizeof token);
-  json_t *out = json_pack("{s:o, s:o}", "user", gh_obj_user(res[0], 0, 0), "invitation", inv);
+  json_t *out = json_pack("{s:O, s:o}", "user", c.object, "invitation", inv);
   gh_db_clear(res, 2);
+  gh_events_change_free(&c);
   if (!out) return GH_ERR_NOMEM;
   return gh_req_reply(r, 201, out);
 }
@@ -130,7 +139,11 @@ gh_status gh_api_user_update(gh_req *r) {
       {"SELECT gh.invalidate('user', id) FROM gh.users WHERE id = $1", 1, vals, NULL},
   };
   PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
+  /* Audited, no event (api.md has no user.updated). */
+  gh_events_change c = {
+      .render = render_user, .action = "user.role_changed", .details = json_pack("{s:s}", "role", role)};
+  gh_status s = gh_events_change_run(r, q, 2, res, &c);
+  gh_events_change_free(&c);
   if (s == GH_ERR_CONFLICT) return last_admin(r);
   if (s) return s;
   if (PQntuples(res[0]) != 1) {
@@ -147,20 +160,24 @@ gh_status gh_api_user_delete(gh_req *r) {
   const char *id = gh_req_param(r, 0);
   if (!gh_id_valid(id, "usr_")) return GH_ERR_NOT_FOUND;
   const char *vals[1] = {id};
-  /* The row is gone once deleted, so the invalidation reads the id from
-   * the DELETE itself: one row when a user of this org was removed. */
-  gh_db_stmt q = {"WITH d AS (DELETE FROM gh.users u WHERE u.id = $1 RETURNING u.id) "
-                  "SELECT gh.invalidate('user', d.id) FROM d",
+  /* The row is gone once deleted, so the invalidation and the event read
+   * it from the DELETE itself: one row when a user of this org was
+   * removed (the user as it was, then the invalidation's seq). */
+  gh_db_stmt q = {"WITH d AS (DELETE FROM gh.users u WHERE u.id = $1 RETURNING u.id, u.org_id, u.email, u.role, "
+                  "u.status, u.created_at) "
+                  "SELECT " GH_USER_COLS ", gh.invalidate('user', u.id) FROM d u",
                   1, vals, NULL};
   PGresult *res = NULL;
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &res);
+  gh_events_change c = {.render = render_user, .event = "user.removed", .action = "user.removed"};
+  gh_status s = gh_events_change_run(r, &q, 1, &res, &c);
+  gh_events_change_free(&c);
   if (s == GH_ERR_CONFLICT) return last_admin(r);
   if (s) return s;
   if (PQntuples(res) != 1) {
     PQclear(res);
     return gh_api_missing(r, id);
   }
-  gh_api_wait_invalidated(res);
+  gh_api_wait_invalidated_at(res, GH_USER_NCOLS);
   PQclear(res);
   return gh_req_reply(r, 204, NULL);
 }
@@ -170,11 +187,15 @@ gh_status gh_api_user_force_logout(gh_req *r) {
   if (!gh_id_valid(id, "usr_")) return GH_ERR_NOT_FOUND;
   const char *vals[1] = {id};
   gh_db_stmt q[2] = {
-      {"UPDATE gh.users u SET session_epoch = u.session_epoch + 1 WHERE u.id = $1 RETURNING u.id", 1, vals, NULL},
+      {"UPDATE gh.users u SET session_epoch = u.session_epoch + 1 WHERE u.id = $1 RETURNING " GH_USER_COLS, 1, vals,
+       NULL},
       {"SELECT gh.invalidate('user', id) FROM gh.users WHERE id = $1", 1, vals, NULL},
   };
   PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
+  /* The event's object is the user whose sessions ended. */
+  gh_events_change c = {.render = render_user, .event = "session.force_logout", .action = "session.force_logout"};
+  gh_status s = gh_events_change_run(r, q, 2, res, &c);
+  gh_events_change_free(&c);
   if (s) return s;
   if (PQntuples(res[0]) != 1) {
     gh_db_clear(res, 2);

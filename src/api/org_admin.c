@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "core/text.h"
 #include "db/db.h"
+#include "events/events.h"
 
 /* api.md: idle timeout 300..86400 (2.. with GATEHOUSE_DEV=1), absolute
  * lifetime 3600..2592000. */
@@ -32,6 +33,8 @@ const gh_field gh_api_org_update_body[] = {
     {"session_max_lifetime_seconds", GH_F_INT, false, false},
     {0},
 };
+
+static json_t *render_org(const PGresult *res, int row) { return gh_obj_org(res, row, 0); }
 
 static const char *const invalidate_org = "SELECT gh.invalidate('org', o.id) FROM gh.orgs o";
 
@@ -74,27 +77,38 @@ gh_status gh_api_org_update(gh_req *r) {
   };
   /* Announced even for a new name alone: cached session profiles (GET
    * /v1/auth/session) show the org. */
-  int n = 2;
   PGresult *res[2] = {0};
-  s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, n, res);
-  if (s) return s;
-  if (PQntuples(res[0]) != 1) {
-    gh_db_clear(res, 2);
-    return GH_ERR_UNAUTHORIZED; /* no org in this context: the session ended meanwhile */
+  /* The audit entry names the fields the request set (not their values:
+   * the event carries the org as it now is). */
+  json_t *fields = json_array();
+  const char *names[3] = {"name", "session_idle_timeout_seconds", "session_max_lifetime_seconds"};
+  for (int i = 0; i < 3; i++)
+    if (vals[i]) json_array_append_new(fields, json_string(names[i]));
+  gh_events_change c = {.render = render_org,
+                        .event = "org.updated",
+                        .action = "org.updated",
+                        .details = json_pack("{s:o}", "fields", fields)};
+  s = gh_events_change_run(r, q, 2, res, &c);
+  if (!s && PQntuples(res[0]) != 1) s = GH_ERR_UNAUTHORIZED; /* no org in this context: the session ended meanwhile */
+  if (!s) {
+    gh_api_wait_invalidated(res[1]);
+    s = gh_req_reply(r, 200, json_incref(c.object));
   }
-  gh_api_wait_invalidated(res[1]);
-  json_t *org = gh_obj_org(res[0], 0, 0);
   gh_db_clear(res, 2);
-  return gh_req_reply(r, 200, org);
+  gh_events_change_free(&c);
+  return s;
 }
 
 gh_status gh_api_org_force_logout(gh_req *r) {
   gh_db_stmt q[2] = {
-      {"UPDATE gh.orgs o SET session_epoch = o.session_epoch + 1 RETURNING o.id", 0, NULL, NULL},
+      {"UPDATE gh.orgs o SET session_epoch = o.session_epoch + 1 RETURNING " GH_ORG_COLS, 0, NULL, NULL},
       {invalidate_org, 0, NULL, NULL},
   };
   PGresult *res[2] = {0};
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
+  /* session.force_logout, as for one user, with the org as its object. */
+  gh_events_change c = {.render = render_org, .event = "session.force_logout", .action = "org.force_logout"};
+  gh_status s = gh_events_change_run(r, q, 2, res, &c);
+  gh_events_change_free(&c);
   if (s) return s;
   if (PQntuples(res[0]) != 1) {
     gh_db_clear(res, 2);

@@ -11,6 +11,7 @@
 #include "api/common.h"
 #include "api/objects.h"
 #include "core/text.h"
+#include "events/events.h"
 #include "http/body.h"
 
 /* ---- one transaction ---------------------------------------------------- */
@@ -66,12 +67,42 @@ int gh_res_param_owned(gh_res_txn *t, int k, char *v) {
   return gh_res_param(t, k, v);
 }
 
+void gh_res_event(gh_res_txn *t, int k, const gh_res_type *ty, const char *object, const char *verb) {
+  int w = snprintf(t->event_type, sizeof t->event_type, "%s.%s", object ? object : ty->object, verb);
+  if (w < 0 || (size_t)w >= sizeof t->event_type) t->overflow = true;
+  t->event_ty = ty;
+  t->event_stmt = k;
+}
+
+/* Inside the open transaction: render the changed rows once, one event
+ * each. */
+static gh_status emit(gh_events_batch *b, PGresult *const *results, void *ctx) {
+  gh_res_txn *t = ctx;
+  t->rendered = gh_res_render_all(t->event_ty, results[t->event_stmt]);
+  if (!t->rendered) return GH_ERR_NOMEM;
+  size_t i;
+  json_t *o;
+  json_array_foreach(t->rendered, i, o) {
+    gh_status s = o ? gh_events_add(b, t->event_type, o) : GH_ERR_NOMEM;
+    if (s) return s;
+  }
+  return GH_OK;
+}
+
 gh_status gh_res_txn_run(gh_req *r, gh_res_txn *t) {
   if (t->overflow) return GH_ERR_INTERNAL;
+  if (t->event_ty) return gh_events_txn(r, t->st, t->n, t->res, emit, t);
   return gh_db_ctx_txn(r->principal.hash, r->principal.livemode, t->st, t->n, t->res);
 }
 
+json_t *gh_res_rows(gh_res_txn *t, const gh_res_type *ty, int k) {
+  if (t->rendered && t->event_stmt == k) return json_incref(t->rendered);
+  return gh_res_render_all(ty, t->res[k]);
+}
+
 void gh_res_txn_free(gh_res_txn *t) {
+  json_decref(t->rendered);
+  t->rendered = NULL;
   gh_db_clear(t->res, t->n);
   for (int i = 0; i < t->nowned; i++)
     free(t->owned[i]);
@@ -175,7 +206,12 @@ gh_status gh_res_reply_row(gh_req *r, const gh_res_type *ty, gh_res_txn *t, int 
   gh_status s = gh_res_txn_run(r, t);
   if (s == GH_ERR_INVALID_REQUEST && ty->refused) s = ty->refused(r);
   if (!s && PQntuples(t->res[k]) != 1) s = gh_api_missing(r, id);
-  if (!s) s = gh_req_reply(r, http, http == 204 ? NULL : gh_res_render(ty, t->res[k], 0));
+  if (!s && http == 204) s = gh_req_reply(r, 204, NULL);
+  if (!s && http != 204) {
+    json_t *rows = gh_res_rows(t, ty, k), *o = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    s = o ? gh_req_reply(r, http, o) : GH_ERR_NOMEM;
+  }
   gh_res_txn_free(t);
   return s;
 }
@@ -195,7 +231,8 @@ static void bind_value(gh_res_txn *t, int k, const gh_res_col *c, json_t *v) {
 
 /* ---- the generic handlers ----------------------------------------------- */
 
-gh_status gh_res_on_object(gh_req *r, const gh_res_type *ty, const char *before, const char *after, int http) {
+gh_status gh_res_on_object(gh_req *r, const gh_res_type *ty, const char *before, const char *after, int http,
+                           const char *verb) {
   const char *id = gh_res_path_id(r, ty);
   if (!id) return GH_ERR_NOT_FOUND;
   gh_res_txn t;
@@ -205,16 +242,17 @@ gh_status gh_res_on_object(gh_req *r, const gh_res_type *ty, const char *before,
   gh_res_sql(&t, k, before, ty->table);
   gh_res_select(&t, k, ty);
   gh_res_sql(&t, k, after, ty->table);
+  if (verb) gh_res_event(&t, k, ty, NULL, verb);
   return gh_res_reply_row(r, ty, &t, k, id, http);
 }
 
 gh_status gh_res_get(gh_req *r, const gh_res_type *ty) {
-  return gh_res_on_object(r, ty, "SELECT ", " FROM %s WHERE id = $1", 200);
+  return gh_res_on_object(r, ty, "SELECT ", " FROM %s WHERE id = $1", 200, NULL);
 }
 
 /* RETURNING the row: the deletion event will carry the object. */
 gh_status gh_res_delete(gh_req *r, const gh_res_type *ty) {
-  return gh_res_on_object(r, ty, "DELETE FROM %s WHERE id = $1 RETURNING ", "", 204);
+  return gh_res_on_object(r, ty, "DELETE FROM %s WHERE id = $1 RETURNING ", "", 204, "deleted");
 }
 
 gh_status gh_res_create(gh_req *r, const gh_res_type *ty) {
@@ -238,10 +276,13 @@ gh_status gh_res_create(gh_req *r, const gh_res_type *ty) {
   }
   gh_res_sql(&t, k, ") RETURNING ");
   gh_res_select(&t, k, ty);
+  gh_res_event(&t, k, ty, NULL, "created");
   return gh_res_reply_row(r, ty, &t, k, id, 201);
 }
 
-gh_status gh_res_update(gh_req *r, const gh_res_type *ty) {
+gh_status gh_res_update(gh_req *r, const gh_res_type *ty) { return gh_res_update_as(r, ty, "updated"); }
+
+gh_status gh_res_update_as(gh_req *r, const gh_res_type *ty, const char *verb) {
   const char *id = gh_res_path_id(r, ty);
   gh_status s = gh_res_check(r, ty, r->json, "");
   if (s) return s;
@@ -261,6 +302,7 @@ gh_status gh_res_update(gh_req *r, const gh_res_type *ty) {
   }
   gh_res_sql(&t, k, " WHERE id = $%d RETURNING ", gh_res_param(&t, k, id));
   gh_res_select(&t, k, ty);
+  gh_res_event(&t, k, ty, NULL, verb);
   return gh_res_reply_row(r, ty, &t, k, id, 200);
 }
 

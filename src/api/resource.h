@@ -10,9 +10,12 @@
  * gh.current_livemode())).
  *
  * Every request's statements run as one transaction in one pipeline
- * (gh_res_txn, then gh_db_ctx_txn). Write paths build their statements into
- * a gh_res_txn before running it, so a later statement of the same
- * transaction (a webhook event) is one more gh_res_stmt(). */
+ * (gh_res_txn, then gh_db_ctx_txn). A write names its event with
+ * gh_res_event(): the transaction then runs through gh_events_txn
+ * (events/events.h), every row of the named statement is rendered once,
+ * inside the open transaction, becomes one event each (`<object>.<verb>`,
+ * data.object = that rendering) and is also what the handler answers
+ * with. No row, no event. */
 #ifndef GH_API_RESOURCE_H
 #define GH_API_RESOURCE_H
 #include <jansson.h>
@@ -70,6 +73,11 @@ typedef struct {
   int n, nowned;
   bool overflow; /* a statement or parameter did not fit: run fails */
   PGresult *res[GH_RES_STMTS];
+  /* Set by gh_res_event: the event every row of statement event_stmt makes. */
+  const gh_res_type *event_ty;
+  int event_stmt;
+  char event_type[64];
+  json_t *rendered; /* owned: the rows of event_stmt as rendered for the events */
 } gh_res_txn;
 
 void gh_res_txn_init(gh_res_txn *t);
@@ -86,7 +94,15 @@ void gh_res_select(gh_res_txn *t, int k, const gh_res_type *ty);
 int gh_res_param(gh_res_txn *t, int k, const char *v);
 /* Same, taking ownership of v (malloc'd; NULL means the allocation failed). */
 int gh_res_param_owned(gh_res_txn *t, int k, char *v);
-/* Runs the statements with the request's credential and mode. */
+/* Every row of statement k (an object of ty) makes an event of type
+ * "<object>.<verb>" (object NULL: ty->object), written in the same
+ * transaction by gh_res_txn_run. */
+void gh_res_event(gh_res_txn *t, int k, const gh_res_type *ty, const char *object, const char *verb);
+/* Statement k's rows as rendered (t->rendered when an event was set, else
+ * rendered now): a new reference to an array. */
+json_t *gh_res_rows(gh_res_txn *t, const gh_res_type *ty, int k);
+/* Runs the statements with the request's credential and mode (and the
+ * events, see gh_res_event). */
 gh_status gh_res_txn_run(gh_req *r, gh_res_txn *t);
 void gh_res_txn_free(gh_res_txn *t);
 
@@ -119,8 +135,10 @@ gh_status gh_res_reply_row(gh_req *r, const gh_res_type *ty, gh_res_txn *t, int 
 
 /* Runs one statement on the path's object and answers with its row (see
  * gh_res_reply_row): before + select list + after, in which $1 is the
- * object's id and a "%s" the table (both are static text of the caller). */
-gh_status gh_res_on_object(gh_req *r, const gh_res_type *ty, const char *before, const char *after, int http);
+ * object's id and a "%s" the table (both are static text of the caller).
+ * verb: the event the changed row makes (NULL: a read, none). */
+gh_status gh_res_on_object(gh_req *r, const gh_res_type *ty, const char *before, const char *after, int http,
+                           const char *verb);
 
 gh_status gh_res_get(gh_req *r, const gh_res_type *ty);
 /* Newest first, ?limit and ?starting_after. With parent, the list of the
@@ -129,8 +147,10 @@ gh_status gh_res_get(gh_req *r, const gh_res_type *ty);
 gh_status gh_res_list(gh_req *r, const gh_res_type *ty, const gh_res_type *parent, const char *parent_col);
 /* INSERT of the body's fields (201); absent fields take the defaults. */
 gh_status gh_res_create(gh_req *r, const gh_res_type *ty);
-/* UPDATE of the body's fields (200); an empty body changes nothing. */
+/* UPDATE of the body's fields (200); an empty body changes nothing (and
+ * makes no event). gh_res_update_as names the event's verb ("updated"). */
 gh_status gh_res_update(gh_req *r, const gh_res_type *ty);
+gh_status gh_res_update_as(gh_req *r, const gh_res_type *ty, const char *verb);
 gh_status gh_res_delete(gh_req *r, const gh_res_type *ty);
 
 #endif

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/objects.h"
+#include "audit/audit.h"
 #include "auth/authn.h"
 #include "auth/csrf.h"
 #include "auth/password.h"
@@ -66,15 +67,27 @@ gh_status gh_api_auth_refresh(gh_req *r) {
   char ttl[16], grace[8];
   snprintf(ttl, sizeof ttl, "%d", gh_cfg->access_ttl_seconds);
   snprintf(grace, sizeof grace, "%d", GRACE);
-  const char *vals[5] = {(const char *)old_hash, (const char *)next.refresh_hash, (const char *)next.access_hash, ttl,
-                         grace};
-  const int lens[5] = {32, 32, 32, 0, 0};
+  char aud_id[GH_ID_MAX], ua[GH_AUDIT_UA_MAX + 1];
+  gh_id_new(aud_id, "aud_");
+  gh_audit_clean_text(gh_req_header(r, "User-Agent"), ua, sizeof ua);
+  const char *vals[9] = {(const char *)old_hash,
+                         (const char *)next.refresh_hash,
+                         (const char *)next.access_hash,
+                         ttl,
+                         grace,
+                         aud_id,
+                         r->client_ip,
+                         ua,
+                         r->id};
+  const int lens[9] = {32, 32, 32, 0, 0, 0, 0, 0, 0};
   /* One statement: the outcome, and for a rotation or a replay the
-   * invalidation of the session's cached (old) access token everywhere. */
+   * invalidation of the session's cached (old) access token everywhere; a
+   * replay is audited in the same transaction as the revocation (0011). */
   gh_db_stmt q = {"WITH x AS (SELECT * FROM gh.session_refresh($1::bytea, $2::bytea, $3::bytea, $4::int, $5::int)) "
                   "SELECT outcome, " GH_SESSION_COLS ", CASE WHEN outcome IN ('rotated', 'reused') "
-                  "THEN gh.invalidate('session', session_id) END FROM x",
-                  5, vals, lens};
+                  "THEN gh.invalidate('session', session_id) END, CASE WHEN outcome = 'reused' "
+                  "THEN gh.audit_refresh_reuse($6, $1::bytea, $7, $8, $9) END FROM x",
+                  9, vals, lens};
   PGresult *res;
   gh_status s = gh_db_exec(&q, &res);
   if (s) {
@@ -198,8 +211,20 @@ static gh_status throttled(gh_req *r, const char *account) {
   return GH_ERR_RATE_LIMITED;
 }
 
+/* A failed or refused re-authentication, audited under the session's own
+ * context (nothing else changed). */
+static void reauth_failed(gh_req *r, const char *reason) {
+  gh_audit_batch b;
+  gh_audit_init(&b);
+  if (!gh_audit_add(&b, r, "session.reauthentication_failed", r->principal.credential_id,
+                    json_pack("{s:s}", "reason", reason)))
+    gh_audit_write(r, &b);
+  gh_audit_free(&b);
+}
+
 static gh_status reauth_work(gh_req *r) {
   gh_status s = verify_own_password(r, "password");
+  if (s == GH_ERR_INVALID_CREDENTIALS) reauth_failed(r, "wrong_password");
   if (s) return s;
   gh_session_tokens t;
   gh_session_new_tokens(&t);
@@ -212,8 +237,12 @@ static gh_status reauth_work(gh_req *r) {
   gh_db_stmt q = {"WITH x AS (SELECT * FROM gh.session_reauthenticate($1::bytea, $2::bytea, $3::bytea, $4::int)) "
                   "SELECT " GH_SESSION_COLS ", gh.invalidate('session', session_id) FROM x",
                   4, vals, lens};
-  PGresult *res;
-  s = gh_db_exec(&q, &res);
+  PGresult *res = NULL;
+  gh_audit_batch b;
+  gh_audit_init(&b);
+  s = gh_audit_add(&b, r, "session.reauthenticated", r->principal.credential_id, NULL);
+  if (!s) s = gh_audit_txn_after(&q, t.access_hash, &b, &res);
+  gh_audit_free(&b);
   if (!s && PQntuples(res) != 1) s = GH_ERR_UNAUTHORIZED;
   if (!s) {
     gh_sessinfo si;
@@ -229,6 +258,7 @@ static gh_status reauth_work(gh_req *r) {
 
 gh_status gh_api_auth_reauthenticate(gh_req *r) {
   gh_status s = throttled(r, r->principal.user_id);
+  if (s == GH_ERR_RATE_LIMITED) reauth_failed(r, "rate_limited");
   if (s) return s;
   return gh_req_defer(r, gh_password_pool(), reauth_work);
 }
@@ -243,8 +273,14 @@ static gh_status password_work(gh_req *r) {
   /* The user's other sessions end (epoch bump) on every node at once. */
   gh_db_stmt q = {"SELECT gh.invalidate('user', user_id) FROM gh.session_change_password($1::bytea, $2)", 2, vals,
                   lens};
-  PGresult *res;
-  s = gh_db_exec(&q, &res);
+  PGresult *res = NULL;
+  /* This session lives on (moved to the new epoch): its context takes the
+   * audit entry, in the same transaction. */
+  gh_audit_batch b;
+  gh_audit_init(&b);
+  s = gh_audit_add(&b, r, "password.changed", r->principal.user_id, NULL);
+  if (!s) s = gh_audit_txn_after(&q, r->principal.hash, &b, &res);
+  gh_audit_free(&b);
   sodium_memzero(hash, sizeof hash);
   if (s) return s;
   if (PQntuples(res) != 1)
@@ -282,7 +318,7 @@ static gh_status accept_work(gh_req *r) {
   if (found) snprintf(user_id, sizeof user_id, "%s", PQgetvalue(res, 0, 0));
   PQclear(res);
   if (!found) return gh_req_error(r, GH_ERR_INVALID_REQUEST, "token", "The invitation is unknown, used or expired.");
-  if ((s = gh_session_issue(r, user_id, &r->principal))) return s;
+  if ((s = gh_session_issue(r, user_id, &r->principal, "user.joined"))) return s;
   json_t *body;
   if ((s = gh_session_login_body(&r->principal, &body))) return s;
   return gh_req_reply(r, 200, body);

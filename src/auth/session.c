@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/objects.h"
+#include "audit/audit.h"
 #include "auth/token.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -62,15 +63,16 @@ void gh_session_derive_tokens(const char *refresh, gh_session_tokens *t) {
 
 void gh_session_wipe_tokens(gh_session_tokens *t) { sodium_memzero(t, sizeof *t); }
 
-gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p) {
+gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, const char *audit_action) {
   char sid[GH_ID_MAX], ttl[16];
   gh_session_tokens t;
   gh_id_new(sid, "ses_");
   gh_session_new_tokens(&t);
   snprintf(ttl, sizeof ttl, "%d", gh_cfg->access_ttl_seconds);
-  const char *ua = gh_req_header(r, "User-Agent");
+  /* Cut on a character boundary, valid UTF-8 only: a stray byte in a
+   * header must not fail the login. */
   char ua_short[256];
-  snprintf(ua_short, sizeof ua_short, "%s", ua ? ua : "");
+  gh_audit_clean_text(gh_req_header(r, "User-Agent"), ua_short, sizeof ua_short);
   const char *vals[7] = {sid,          user_id, (const char *)t.access_hash, (const char *)t.refresh_hash, ttl,
                          r->client_ip, ua_short};
   const int lens[7] = {0, 0, GH_HASH_BYTES, GH_HASH_BYTES, 0, 0, 0};
@@ -79,8 +81,17 @@ gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p) {
                   "floor(extract(epoch from idle_expires_at))::bigint "
                   "FROM gh.session_create($1, $2, $3::bytea, $4::bytea, $5::int, $6, $7)",
                   7, vals, lens};
-  PGresult *res;
-  gh_status s = gh_db_exec(&q, &res);
+  PGresult *res = NULL;
+  gh_status s;
+  if (audit_action) {
+    gh_audit_batch b;
+    gh_audit_init(&b);
+    s = gh_audit_add_as(&b, r, audit_action, user_id, sid, user_id, NULL);
+    if (!s) s = gh_audit_txn_after(&q, t.access_hash, &b, &res);
+    gh_audit_free(&b);
+  } else {
+    s = gh_db_exec(&q, &res);
+  }
   if (!s && PQntuples(res) != 1) s = GH_ERR_INVALID_CREDENTIALS;
   if (!s) {
     memset(p, 0, sizeof *p);

@@ -209,24 +209,23 @@ static PGresult *next_result(PGconn *c) {
   return r;
 }
 
-/* Sends BEGIN, stmts, COMMIT + Sync; collects one result per statement into
- * all[] (n + 2 entries). Returns the first failure's status. */
-static gh_status run_pipeline(PGconn *c, const gh_db_stmt *stmts, int n, PGresult **all) {
-  static const gh_db_stmt begin = {"BEGIN", 0, NULL, NULL}, commit = {"COMMIT", 0, NULL, NULL};
+/* Sends list[0..n-1] + Sync as one pipeline; collects one result per
+ * statement into all[] (n entries). Returns the first failure's status.
+ * Leaves any transaction block as it is: the caller ends it. */
+static gh_status run_batch(PGconn *c, const gh_db_stmt *list, int n, PGresult **all) {
   gh_status st = GH_OK;
-  int total = n + 2;
   sent_stmt sent[MAX_STMTS + 3];
+  if (n > MAX_STMTS + 3) return GH_ERR_INTERNAL;
   if (!PQenterPipelineMode(c)) return conn_failed(c);
-  int ok = send_stmt(c, &begin, &sent[0]);
+  int ok = 1;
   for (int i = 0; ok && i < n; i++)
-    ok = send_stmt(c, &stmts[i], &sent[i + 1]);
-  if (ok) ok = send_stmt(c, &commit, &sent[n + 1]);
+    ok = send_stmt(c, &list[i], &sent[i]);
   if (!ok || !PQpipelineSync(c)) {
     gh_log(GH_LOG_ERROR, "database send failed: %s", PQerrorMessage(c));
     PQexitPipelineMode(c);
     return conn_failed(c);
   }
-  for (int i = 0; i < total; i++) {
+  for (int i = 0; i < n; i++) {
     if (sent[i].preparing) {
       PGresult *p = next_result(c);
       if (p && PQresultStatus(p) == PGRES_COMMAND_OK) mark_prepared(sent[i].hash);
@@ -241,7 +240,7 @@ static gh_status run_pipeline(PGconn *c, const gh_db_stmt *stmts, int n, PGresul
     if (t == PGRES_FATAL_ERROR) {
       if (st == GH_OK) {
         st = gh_db_status_of(r);
-        log_error(r, i > 0 && i <= n ? stmts[i - 1].sql : NULL);
+        log_error(r, list[i].sql);
       }
     } else if (t == PGRES_PIPELINE_ABORTED && st == GH_OK) {
       st = GH_ERR_DB;
@@ -253,10 +252,31 @@ static gh_status run_pipeline(PGconn *c, const gh_db_stmt *stmts, int n, PGresul
   if (sync && PQresultStatus(sync) != PGRES_PIPELINE_SYNC && st == GH_OK) st = GH_ERR_DB;
   PQclear(sync);
   if (!PQexitPipelineMode(c) && st == GH_OK) st = conn_failed(c);
-  /* A failure inside BEGIN leaves the block aborted: end it. */
+  return st;
+}
+
+/* Ends whatever block a failure left open (an aborted BEGIN, or a
+ * transaction kept open for gh_db_ctx_txn_then): the thread's connection
+ * must be idle for the next request. */
+static gh_status end_block(PGconn *c, gh_status st) {
   if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE) PQclear(PQexec(c, "ROLLBACK"));
   if (st == GH_ERR_DB && PQstatus(c) != CONNECTION_OK) st = conn_failed(c);
   return st;
+}
+
+static const gh_db_stmt begin_stmt = {"BEGIN", 0, NULL, NULL}, commit_stmt = {"COMMIT", 0, NULL, NULL};
+
+/* Sends BEGIN, stmts, COMMIT + Sync; collects one result per statement into
+ * all[] (n + 2 entries). Returns the first failure's status. */
+static gh_status run_pipeline(PGconn *c, const gh_db_stmt *stmts, int n, PGresult **all) {
+  gh_db_stmt list[MAX_STMTS + 3];
+  list[0] = begin_stmt;
+  for (int i = 0; i < n; i++)
+    list[i + 1] = stmts[i];
+  list[n + 1] = commit_stmt;
+  gh_status st = run_batch(c, list, n + 2, all);
+  /* A failure inside BEGIN leaves the block aborted: end it. */
+  return end_block(c, st);
 }
 
 static gh_status pipeline(const gh_db_stmt *pre, const gh_db_stmt *stmts, int n, PGresult **results,
@@ -310,6 +330,51 @@ gh_status gh_db_ctx_txn(const unsigned char *hash, bool livemode, const gh_db_st
     gh_db_clear(results, n);
     return GH_ERR_UNAUTHORIZED;
   }
+  return st;
+}
+
+gh_status gh_db_ctx_txn_then(const unsigned char *hash, bool livemode, const gh_db_stmt *stmts, int n,
+                             PGresult **results, gh_db_then_fn then, void *ctx) {
+  for (int i = 0; i < n; i++)
+    results[i] = NULL;
+  PGconn *c = gh_db_conn();
+  if (!c) return GH_ERR_DB_DOWN;
+  if (n + 1 > MAX_STMTS) return GH_ERR_INTERNAL;
+  const char *vals[2] = {(const char *)hash, livemode ? "true" : "false"};
+  const int lens[2] = {32, 0};
+  gh_db_stmt list[MAX_STMTS + 3];
+  list[0] = begin_stmt;
+  list[1] = (gh_db_stmt){"SELECT gh.begin_request($1::bytea, $2::boolean)", 2, vals, lens};
+  for (int i = 0; i < n; i++)
+    list[i + 2] = stmts[i];
+  PGresult *all[MAX_STMTS + 3] = {0};
+  /* First round trip: BEGIN, the context, the statements; no COMMIT. */
+  gh_status st = run_batch(c, list, n + 2, all);
+  const PGresult *ok = all[1];
+  int answered = ok && PQresultStatus(ok) == PGRES_TUPLES_OK && PQntuples(ok) == 1;
+  if (answered && strcmp(PQgetvalue(ok, 0, 0), "t")) st = GH_ERR_UNAUTHORIZED; /* as in gh_db_ctx_txn */
+  PQclear(all[0]);
+  PQclear(all[1]);
+  for (int i = 0; i < n; i++)
+    results[i] = all[i + 2];
+  if (st == GH_OK) {
+    /* The transaction is open and its rows are locked: the callback only
+     * renders. Second round trip: its statements and COMMIT. */
+    gh_db_stmt more[GH_DB_THEN_MAX + 1];
+    PGresult *mres[GH_DB_THEN_MAX + 1] = {0};
+    int nmore = 0;
+    st = then(ctx, results, more, GH_DB_THEN_MAX, &nmore);
+    if (st == GH_OK && (nmore < 0 || nmore > GH_DB_THEN_MAX)) st = GH_ERR_INTERNAL;
+    if (st == GH_OK) {
+      more[nmore] = commit_stmt;
+      st = run_batch(c, more, nmore + 1, mres);
+      gh_db_clear(mres, nmore + 1);
+    }
+  }
+  /* Whatever failed (a statement, the callback, the COMMIT) leaves a block
+   * open or aborted: roll it back here, never later. */
+  st = end_block(c, st);
+  if (st) gh_db_clear(results, n);
   return st;
 }
 

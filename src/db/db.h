@@ -56,6 +56,28 @@ gh_status gh_db_txn(const gh_db_stmt *stmts, int n, PGresult **results);
  * the credential as live. hash is 32 bytes. */
 gh_status gh_db_ctx_txn(const unsigned char *hash, bool livemode, const gh_db_stmt *stmts, int n, PGresult **results);
 
+/* What gh_db_ctx_txn_then calls between its two round trips: results are
+ * the statements' results (borrowed; they stay the caller's). Fills
+ * more[0..max-1] with statements to run before COMMIT and sets *nmore
+ * (0: just commit). Their SQL and parameters must stay valid until
+ * gh_db_ctx_txn_then returns (keep them in ctx). Any status other than
+ * GH_OK rolls the transaction back and is returned as is. The callback
+ * runs while the transaction holds its locks: render, do not wait. */
+#define GH_DB_THEN_MAX 4
+typedef gh_status (*gh_db_then_fn)(void *ctx, PGresult *const *results, gh_db_stmt *more, int max, int *nmore);
+
+/* Like gh_db_ctx_txn, but the transaction stays open after the statements:
+ * round trip one is BEGIN; gh.begin_request; stmts (no COMMIT); then
+ * then(ctx, results, ...) says what else to write (an event whose data is
+ * the object rendered from the results, an audit entry), and round trip
+ * two is those statements and COMMIT. On GH_OK results[] is as for
+ * gh_db_ctx_txn; on any error (a statement, the callback, the COMMIT, an
+ * unknown credential: GH_ERR_UNAUTHORIZED and `then` is not called) the
+ * transaction is rolled back before this returns and results[] are NULL.
+ * The thread's connection is idle again whatever happens. */
+gh_status gh_db_ctx_txn_then(const unsigned char *hash, bool livemode, const gh_db_stmt *stmts, int n,
+                             PGresult **results, gh_db_then_fn then, void *ctx);
+
 /* A single statement outside an explicit transaction (definer look-ups). */
 gh_status gh_db_exec(const gh_db_stmt *stmt, PGresult **result);
 

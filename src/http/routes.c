@@ -59,6 +59,14 @@ const gh_route gh_routes[] = {
     {.method = "POST", .path = "/v1/api_keys/{id}/rotate", .handler = gh_api_key_rotate, .auth = GH_AUTH_SESSION,
      .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_key_rotate_body},
 
+    /* Events and the audit log: admins read (written by the changes). */
+    {.method = "GET", .path = "/v1/events", .handler = gh_api_event_list, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/events/{id}", .handler = gh_api_event_get, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/audit_log", .handler = gh_api_audit_list, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+
     /* Organization settings, users, force logout: admins read; admin
      * sessions that re-authenticated change. */
     {.method = "PATCH", .path = "/v1/org", .handler = gh_api_org_update, .auth = GH_AUTH_SESSION,
