@@ -71,7 +71,7 @@ const setup = () => (setupDone ||= (async () => {
   A = await newOrg();
   B = await newOrg();
 })());
-after(async () => { if (rx) await rx.close(); });
+after(async () => { if (rx) await rx.close(); if (S() && (S().proc.signalCode || S().proc.exitCode !== null)) console.log('SERVER DIED', S().proc.signalCode, S().lines.slice(-15).join('\n')); });
 
 describe('endpoints', () => {
   before(setup);
