@@ -18,7 +18,11 @@
 -- <prefix>_<a|b>_<live|test> (app_a_live, rev_b_test, cmp_a_test, lead_…,
 -- ctr_…, cex_…); each child points at its parent of the same org and mode,
 -- e.g. lead_a_live -> cmp_a_live, rev_b_test -> app_b_test. Events likewise
--- (evt_a_live, ...); one audit entry per org (aud_a, aud_b).
+-- (evt_a_live, ...); one audit entry per org (aud_a, aud_b). Webhooks: one
+-- endpoint per (org, mode) (whe_a_live, ... subscribed to '*', a dummy
+-- sealed secret), one queued delivery of evt_<o>_<m> to it (due now) and
+-- one attempt record (whd_a_live, ...). The endpoints are inserted after the
+-- events, so the fan-out trigger adds nothing on its own.
 BEGIN;
 INSERT INTO gh.orgs (id, name) VALUES ('org_a', 'Org A'), ('org_b', 'Org B');
 
@@ -93,4 +97,14 @@ SELECT 'evt_' || o || '_' || m, 'org_' || o, m = 'live', 'application.created',
 INSERT INTO gh.audit_log (id, org_id, action, actor)
 VALUES ('aud_a', 'org_a', 'login.succeeded', 'usr_a_admin'),
        ('aud_b', 'org_b', 'login.succeeded', 'usr_b_admin');
+INSERT INTO gh.webhook_endpoints (id, org_id, livemode, url, events, secret_ct, created_by)
+SELECT 'whe_' || o || '_' || m, 'org_' || o, m = 'live', 'https://hooks.' || o || '.example/' || m, '{*}',
+       sha256(('sealed-' || o || '-' || m)::bytea), 'usr_' || o || '_admin'
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.webhook_queue (org_id, livemode, event_id, endpoint_id)
+SELECT 'org_' || o, m = 'live', 'evt_' || o || '_' || m, 'whe_' || o || '_' || m
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.webhook_attempts (id, org_id, livemode, endpoint_id, event_id, attempt, status_code, latency_ms)
+SELECT 'whd_' || o || '_' || m, 'org_' || o, m = 'live', 'whe_' || o || '_' || m, 'evt_' || o || '_' || m, 1, 200, 12
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
 COMMIT;
