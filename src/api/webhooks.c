@@ -89,9 +89,9 @@ static gh_status missing(gh_req *r, const char *id, const char *prefix) {
  * is not pinned to today's list, so a new event type needs no change here;
  * an unknown object (a typo) is refused rather than never delivered. */
 static bool event_type_ok(const char *t) {
-  static const char *const objects[] = {"api_key", "session",  "user",     "org",
-                                        "application", "review", "campaign", "lead",
-                                        "contract",    "contract_execution", "invitation", "webhook_endpoint"};
+  static const char *const objects[] = {"api_key",    "session",         "user", "org",      "application",
+                                        "review",     "campaign",        "lead", "contract", "contract_execution",
+                                        "invitation", "webhook_endpoint"};
   const char *dot = strchr(t, '.');
   size_t n = strlen(t);
   if (!dot || n > 64 || dot == t || !dot[1] || strchr(dot + 1, '.')) return false;

@@ -103,7 +103,7 @@ static int verify(int argc, char **argv) {
       rc = 0;
     } else {
       fprintf(stderr, "invalid: %s\n",
-              s == GH_ERR_TOKEN_EXPIRED       ? "timestamp outside the 5-minute tolerance"
+              s == GH_ERR_TOKEN_EXPIRED     ? "timestamp outside the 5-minute tolerance"
               : s == GH_ERR_INVALID_REQUEST ? "malformed id, timestamp or signature"
                                             : "no signature matches");
       rc = 1;

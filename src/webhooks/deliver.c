@@ -111,8 +111,8 @@ static char *make_body(const char *id, const char *type, const char *created, bo
   size_t n = strlen(id) + strlen(type) + strlen(created) + strlen(data) + 96;
   char *b = malloc(n);
   if (!b) return NULL;
-  int w = snprintf(b, n, "{\"id\":\"%s\",\"type\":\"%s\",\"created_at\":\"%s\",\"livemode\":%s,\"data\":%s}", id,
-                   type, created, live ? "true" : "false", data);
+  int w = snprintf(b, n, "{\"id\":\"%s\",\"type\":\"%s\",\"created_at\":\"%s\",\"livemode\":%s,\"data\":%s}", id, type,
+                   created, live ? "true" : "false", data);
   if (w < 0 || (size_t)w >= n) {
     free(b);
     return NULL;
@@ -252,8 +252,10 @@ static void record(worker *w) {
   int bad = 0;
   for (int k = 0; k < 6; k++) {
     arr[k] = malloc(2), len[k] = 1, cap[k] = 2;
-    if (!arr[k]) bad = 1;
-    else memcpy(arr[k], "{", 2);
+    if (!arr[k])
+      bad = 1;
+    else
+      memcpy(arr[k], "{", 2);
   }
   for (int i = 0; i < w->nresults && !bad; i++) {
     const result *r = &w->results[i];
@@ -261,11 +263,15 @@ static void record(worker *w) {
     snprintf(q, sizeof q, "%lld", r->queue_id);
     snprintf(st, sizeof st, r->status ? "%d" : "NULL", r->status);
     snprintf(lat, sizeof lat, "%d", r->latency_ms);
-    if (r->retry_after >= 0) snprintf(ra, sizeof ra, "%d", r->retry_after);
-    else snprintf(ra, sizeof ra, "NULL");
+    if (r->retry_after >= 0)
+      snprintf(ra, sizeof ra, "%d", r->retry_after);
+    else
+      snprintf(ra, sizeof ra, "NULL");
     /* Reasons are static ASCII words: quoting is enough. */
-    if (r->err) snprintf(err, sizeof err, "\"%s\"", r->err);
-    else snprintf(err, sizeof err, "NULL");
+    if (r->err)
+      snprintf(err, sizeof err, "\"%s\"", r->err);
+    else
+      snprintf(err, sizeof err, "NULL");
     bad |= append(&arr[0], &len[0], &cap[0], q) | append(&arr[1], &len[1], &cap[1], r->attempt_id) |
            append(&arr[2], &len[2], &cap[2], st) | append(&arr[3], &len[3], &cap[3], lat) |
            append(&arr[4], &len[4], &cap[4], ra) | append(&arr[5], &len[5], &cap[5], err);

@@ -20,37 +20,37 @@ typedef struct {
 /* IPv4 ranges that are not the public Internet (IANA special-purpose
  * registry; "globally reachable: false" plus multicast and reserved). */
 static const range v4_nonpublic[] = {
-    {{0, 0, 0, 0}, 8},        /* "this network" */
-    {{10, 0, 0, 0}, 8},       /* private */
-    {{100, 64, 0, 0}, 10},    /* carrier-grade NAT */
-    {{169, 254, 0, 0}, 16},   /* link-local, cloud metadata */
-    {{172, 16, 0, 0}, 12},    /* private */
-    {{192, 0, 0, 0}, 24},     /* IETF protocol assignments */
-    {{192, 0, 2, 0}, 24},     /* TEST-NET-1 */
-    {{192, 88, 99, 0}, 24},   /* 6to4 relay anycast (deprecated) */
-    {{192, 168, 0, 0}, 16},   /* private */
-    {{198, 18, 0, 0}, 15},    /* benchmarking */
-    {{198, 51, 100, 0}, 24},  /* TEST-NET-2 */
-    {{203, 0, 113, 0}, 24},   /* TEST-NET-3 */
-    {{224, 0, 0, 0}, 4},      /* multicast */
-    {{240, 0, 0, 0}, 4},      /* reserved, and 255.255.255.255 broadcast */
+    {{0, 0, 0, 0}, 8},       /* "this network" */
+    {{10, 0, 0, 0}, 8},      /* private */
+    {{100, 64, 0, 0}, 10},   /* carrier-grade NAT */
+    {{169, 254, 0, 0}, 16},  /* link-local, cloud metadata */
+    {{172, 16, 0, 0}, 12},   /* private */
+    {{192, 0, 0, 0}, 24},    /* IETF protocol assignments */
+    {{192, 0, 2, 0}, 24},    /* TEST-NET-1 */
+    {{192, 88, 99, 0}, 24},  /* 6to4 relay anycast (deprecated) */
+    {{192, 168, 0, 0}, 16},  /* private */
+    {{198, 18, 0, 0}, 15},   /* benchmarking */
+    {{198, 51, 100, 0}, 24}, /* TEST-NET-2 */
+    {{203, 0, 113, 0}, 24},  /* TEST-NET-3 */
+    {{224, 0, 0, 0}, 4},     /* multicast */
+    {{240, 0, 0, 0}, 4},     /* reserved, and 255.255.255.255 broadcast */
 };
 
 /* IPv6 ranges that are not the public Internet. The forms that carry an
  * IPv4 address are handled before this table. */
 static const range v6_nonpublic[] = {
-    {{0}, 96},                                            /* ::/96: unspecified, IPv4-compatible */
-    {{0x01, 0x00}, 64},                                   /* 100::/64 discard */
-    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},           /* 64:ff9b:1::/48 local NAT64 */
-    {{0x20, 0x01, 0x00, 0x00}, 32},                       /* 2001::/32 Teredo */
-    {{0x20, 0x01, 0x00, 0x00}, 23},                       /* 2001::/23 IETF protocol assignments */
-    {{0x20, 0x01, 0x0d, 0xb8}, 32},                       /* documentation */
-    {{0x3f, 0xff}, 20},                                   /* 3fff::/20 documentation */
-    {{0x5f, 0x00}, 16},                                   /* 5f00::/16 segment routing */
-    {{0xfc, 0x00}, 7},                                    /* unique local */
-    {{0xfe, 0x80}, 10},                                   /* link-local */
-    {{0xfe, 0xc0}, 10},                                   /* site-local (deprecated) */
-    {{0xff, 0x00}, 8},                                    /* multicast */
+    {{0}, 96},                                  /* ::/96: unspecified, IPv4-compatible */
+    {{0x01, 0x00}, 64},                         /* 100::/64 discard */
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48}, /* 64:ff9b:1::/48 local NAT64 */
+    {{0x20, 0x01, 0x00, 0x00}, 32},             /* 2001::/32 Teredo */
+    {{0x20, 0x01, 0x00, 0x00}, 23},             /* 2001::/23 IETF protocol assignments */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32},             /* documentation */
+    {{0x3f, 0xff}, 20},                         /* 3fff::/20 documentation */
+    {{0x5f, 0x00}, 16},                         /* 5f00::/16 segment routing */
+    {{0xfc, 0x00}, 7},                          /* unique local */
+    {{0xfe, 0x80}, 10},                         /* link-local */
+    {{0xfe, 0xc0}, 10},                         /* site-local (deprecated) */
+    {{0xff, 0x00}, 8},                          /* multicast */
 };
 
 static bool in_range(const unsigned char *a, const range *r) {
