@@ -2,7 +2,8 @@
 // server on 127.0.0.1 that records every delivery (path, headers, raw body,
 // arrival time) and answers per path from a script: `/ok` → 200, `/gone` →
 // 410, `/flaky-<n>` → 500 for the first n requests of that path, then 200,
-// `/slow` → 200 after 20 s (beyond the 15 s timeout), anything else → 200.
+// `/slow` → 200 after 20 s (beyond the 15 s timeout), `/delay-<ms>` → 200
+// after ms milliseconds, anything else → 200.
 // Also: emitting an event for an org, through the API when the server writes
 // events itself (events branch merged), else with SQL.
 import http from 'node:http';
@@ -27,6 +28,7 @@ export async function startReceiver() {
       if (path === '/gone') { res.writeHead(410); res.end(); return; }
       if ((m = /^\/flaky-(\d+)/.exec(path)) && n <= Number(m[1])) { res.writeHead(500); res.end('no'); return; }
       if (path === '/slow') { setTimeout(() => { res.writeHead(200); res.end(); }, 20_000); return; }
+      if ((m = /^\/delay-(\d+)/.exec(path))) { setTimeout(() => { res.writeHead(200); res.end(); }, Number(m[1])); return; }
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
     });
