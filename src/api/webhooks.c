@@ -10,7 +10,10 @@
  * server's webhook.key (webhooks/secret.h) in a column the runtime role
  * cannot read back. The URL is checked here (scheme, no user information,
  * every resolved address public; loopback too in development mode) and
- * again by the workers at each connection (webhooks/urlcheck.h). */
+ * again by the workers at each connection (webhooks/urlcheck.h).
+ * Creating, deleting and rotating an endpoint and redelivering an event
+ * are audited (webhook_endpoint.created|deleted|rotated, event.redelivered)
+ * in the change's own transaction (events/events.h). */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 #include "config/state.h"
 #include "core/rand.h"
 #include "db/db.h"
+#include "events/events.h"
 #include "webhooks/secret.h"
 #include "webhooks/sign.h"
 #include "webhooks/urlcheck.h"
@@ -166,7 +170,9 @@ gh_status gh_api_webhook_create(gh_req *r) {
                   "string_to_array($3, ' '), $4, $5::bytea, nullif($6, '')) RETURNING " WHE_COLS,
                   6, vals, lens};
   PGresult *res = NULL;
-  s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &res);
+  gh_events_change c = {.stmt = 0, .action = "webhook_endpoint.created"};
+  s = gh_events_change_run(r, &q, 1, &res, &c);
+  gh_events_change_free(&c);
   if (s) {
     sodium_memzero(clear, sizeof clear);
     return s;
@@ -202,7 +208,9 @@ gh_status gh_api_webhook_delete(gh_req *r) {
    * already holds one finishes that send, and its result is dropped. */
   gh_db_stmt q = {"DELETE FROM gh.webhook_endpoints WHERE id = $1 RETURNING id", 1, vals, NULL};
   PGresult *res = NULL;
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &res);
+  gh_events_change c = {.stmt = 0, .action = "webhook_endpoint.deleted"};
+  gh_status s = gh_events_change_run(r, &q, 1, &res, &c);
+  gh_events_change_free(&c);
   if (s) return s;
   int n = PQntuples(res);
   PQclear(res);
@@ -221,16 +229,18 @@ gh_status gh_api_webhook_rotate(gh_req *r) {
   const char *vals[2] = {id, (const char *)sealed};
   const int lens[2] = {0, (int)sealed_len};
   gh_db_stmt q[2] = {
-      {"SELECT gh.webhook_endpoint_rotate($1, $2::bytea)", 2, vals, lens},
+      {"SELECT $1::text, gh.webhook_endpoint_rotate($1, $2::bytea)", 2, vals, lens},
       {"SELECT " WHE_COLS " FROM gh.webhook_endpoints w WHERE w.id = $1", 1, vals, NULL},
   };
   PGresult *res[2] = {0};
-  s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, q, 2, res);
+  gh_events_change c = {.stmt = 0, .action = "webhook_endpoint.rotated", .changed_col = 1};
+  s = gh_events_change_run(r, q, 2, res, &c);
+  gh_events_change_free(&c);
   if (s) {
     sodium_memzero(clear, sizeof clear);
     return s;
   }
-  if (PQntuples(res[1]) != 1 || strcmp(PQgetvalue(res[0], 0, 0), "t")) {
+  if (PQntuples(res[1]) != 1 || strcmp(PQgetvalue(res[0], 0, 1), "t")) {
     gh_db_clear(res, 2);
     sodium_memzero(clear, sizeof clear);
     return missing(r, id, "whe_");
@@ -278,15 +288,17 @@ gh_status gh_api_event_redeliver(gh_req *r) {
   const char *id = gh_req_param(r, 0);
   if (!gh_id_valid(id, "evt_")) return missing(r, id, "evt_");
   const char *vals[1] = {id};
-  gh_db_stmt q = {"SELECT gh.webhook_redeliver($1)", 1, vals, NULL};
+  gh_db_stmt q = {"SELECT $1::text, n IS NOT NULL, n FROM gh.webhook_redeliver($1) n", 1, vals, NULL};
   PGresult *res = NULL;
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &res);
+  gh_events_change c = {.stmt = 0, .action = "event.redelivered", .changed_col = 1};
+  gh_status s = gh_events_change_run(r, &q, 1, &res, &c);
+  gh_events_change_free(&c);
   if (s) return s;
-  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+  if (PQntuples(res) != 1 || PQgetisnull(res, 0, 2)) {
     PQclear(res);
     return missing(r, id, "evt_");
   }
-  long long n = gh_db_getll(res, 0, 0);
+  long long n = gh_db_getll(res, 0, 2);
   PQclear(res);
   return gh_req_reply(r, 202,
                       json_pack("{s:s, s:s, s:s, s:b, s:I}", "object", "event_redelivery", "event_id", id, "org_id",

@@ -193,6 +193,9 @@ describe('endpoints', () => {
     assert.equal(res.status, 204);
     expectError(await S().get(`/v1/webhook_endpoints/${e.id}`, as(A)), 404, 'not_found');
     expectError(await S().request('DELETE', `/v1/webhook_endpoints/${e.id}`, as(A)), 404, 'not_found');
+    // Audited in the change's transaction: created, deleted (once).
+    const audit = psql(`SELECT string_agg(action, ',' ORDER BY seq) FROM gh.audit_log WHERE target = '${e.id}'`, S().db.name);
+    assert.equal(audit, 'webhook_endpoint.created,webhook_endpoint.deleted');
   });
 });
 
@@ -315,6 +318,7 @@ describe('delivery', () => {
     assert.equal(r.id, e.id);
     assert.match(r.secret, SECRET_RE);
     assert.notEqual(r.secret, e.secret);
+    assert.equal(psql(`SELECT count(*) FROM gh.audit_log WHERE target = '${e.id}' AND action = 'webhook_endpoint.rotated'`, S().db.name), '1');
     const evt = await emit(A);
     const [d] = (await rx.waitFor('/rotate', (l) => l.some((x) => x.headers['webhook-id'] === evt)))
       .filter((x) => x.headers['webhook-id'] === evt);
