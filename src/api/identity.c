@@ -57,7 +57,8 @@ static gh_status signup_work(gh_req *r) {
   if (s == GH_ERR_CONFLICT) return gh_req_error(r, s, "email", "An account with this email already exists.");
   if (s) return s;
   gh_metrics_inc(GH_M_SIGNUP);
-  if ((s = gh_session_issue(r, user_id, &r->principal, NULL))) return s;
+  /* The new org's first audit entry: its admin, logged in by sign-up. */
+  if ((s = gh_session_issue(r, user_id, &r->principal, "user.signed_up"))) return s;
   return reply_login(r, 201);
 }
 

@@ -31,7 +31,8 @@ void gh_session_clear_cookies(gh_req *r);
  * fills p (kind, ids, deadlines, hash of the access token). Returns
  * GH_ERR_INVALID_CREDENTIALS if the user is not active. audit_action (or
  * NULL): the audit entry written in the same transaction, by the user, with
- * the new session as credential (login.succeeded, user.joined). */
+ * the new session as credential (login.succeeded, user.joined,
+ * user.signed_up). */
 gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, const char *audit_action);
 
 /* Renders the cookie attributes of the contract: Secure unless

@@ -44,7 +44,7 @@ struct gh_events_batch {
   void *ctx;
 };
 
-/* Runs stmts (at most 14) under the request's credential and mode, then fn,
+/* Runs stmts (at most 15) under the request's credential and mode, then fn,
  * then the events and audit entries fn added, then COMMIT. results as for
  * gh_db_ctx_txn (owned by the caller on GH_OK, NULL otherwise). */
 gh_status gh_events_txn(gh_req *r, const gh_db_stmt *stmts, int n, PGresult **results, gh_events_fn fn, void *ctx);

@@ -157,6 +157,8 @@ const setup = () => (setupDone ||= (async () => {
   // A's objects, live and test, through the admin session.
   F.A.live = await makeObjects(F.A, 'live', (m, p, b) => sess(F.A, m, p, b));
   F.A.test = await makeObjects(F.A, 'test', (m, p, b) => sess(F.A, m, p, b, 'test'));
+  // An event of A's live mode (the newest: the execution above).
+  F.A.live.event = expectJson(await sess(F.A, 'GET', '/v1/events?limit=1'), 200).data[0];
   Object.assign(F.A.live, { userId: F.A.userId, keyId: F.A.keys.admin.id });
   Object.assign(F.A.test, { userId: F.A.userId, keyId: F.A.testAdmin.id });
 
@@ -213,6 +215,10 @@ const ROUTES = {
   'GET /v1/api_keys/{id}': { ok: 200, modes: false, build: () => ({ id: F.A.keys.admin.id }) },
   'GET /v1/users': { ok: 200, modes: false, build: () => LIMIT, has: (b) => b.userId },
   'GET /v1/users/{id}': { ok: 200, modes: false, build: () => ({ id: F.A.userId }) },
+  // Events are split by mode; the audit log is the org's, both modes.
+  'GET /v1/events': { ok: 200, build: () => LIMIT },
+  'GET /v1/events/{id}': { ok: 200, build: () => ({ id: F.A.live.event.id }) },
+  'GET /v1/audit_log': { ok: 200, modes: false, build: () => LIMIT },
 
   'GET /v1/applications': { ok: 200, org: true, build: () => LIMIT, has: (b) => b.app.id },
   'POST /v1/applications': { ok: 201, org: true, build: () => ({ body: { name: `x-${uniq()}` } }) },

@@ -317,6 +317,44 @@ describe('a refused change writes no event', () => {
   });
 });
 
+describe('a failure after the statements rolls the change back (and leaves the connection clean)', () => {
+  before(setup);
+  // Triggers added as the superuser make the event or audit INSERT of the
+  // second round trip fail (23514, answered 400) for a marked name.
+  before(() => psql(`
+    CREATE FUNCTION pg_temp_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW::text LIKE '%boom-marker%' THEN
+        RAISE EXCEPTION 'boom' USING ERRCODE = 'check_violation';
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER boom BEFORE INSERT ON gh.events FOR EACH ROW EXECUTE FUNCTION pg_temp_boom();`, S().db.name));
+  after(() => psql('DROP TRIGGER IF EXISTS boom ON gh.events; DROP FUNCTION IF EXISTS pg_temp_boom()', S().db.name));
+
+  test('the event cannot be written: no application, no event, and later requests commit only their own work', async () => {
+    const r = await withEvents(A, 'live', () => call(A, 'POST', '/v1/applications', { name: 'boom-marker app' }));
+    expectError(r.result, 400, 'invalid_request');
+    assert.deepEqual(r.evs, []);
+    // Many requests on every worker thread afterwards: had the failed
+    // transaction stayed open on one connection, a later COMMIT would have
+    // committed the application too.
+    await Promise.all(Array.from({ length: 24 }, (_, i) => call(A, 'POST', '/v1/campaigns', { name: `after-${i}` })
+      .then((res) => expectJson(res, 201))));
+    const n = psql("SELECT count(*) FROM gh.applications WHERE name = 'boom-marker app'", S().db.name);
+    assert.equal(n, '0');
+    const stuck = psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gatehouse' AND state LIKE 'idle in transaction%'", S().db.name);
+    assert.equal(stuck, '0', 'a connection left inside a transaction');
+  });
+
+  test('a key whose event fails is not created either (its secret never answered)', async () => {
+    const res = await call(A, 'POST', '/v1/api_keys', { name: 'boom-marker key', scopes: ['admin'], mode: 'live' });
+    expectError(res, 400, 'invalid_request');
+    assert.ok(!res.text.includes('sk_live_'));
+    assert.equal(psql("SELECT count(*) FROM gh.api_keys WHERE name = 'boom-marker key'", S().db.name), '0');
+  });
+});
+
 describe('the list', () => {
   before(setup);
   test('newest first, limit and starting_after, has_more, ?type', async () => {

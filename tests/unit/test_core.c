@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "config/config.h"
 #include "core/rand.h"
 #include "core/status.h"
@@ -203,13 +204,32 @@ static void route_matching(void **st) {
   }
 }
 
+/* Header text stored in the audit log: valid UTF-8 kept, invalid bytes and
+ * control characters dropped, cut on a character boundary. */
+static void audit_text_cleaning(void **st) {
+  (void)st;
+  char out[8];
+  gh_audit_clean_text("abc", out, sizeof out);
+  assert_string_equal(out, "abc");
+  gh_audit_clean_text("a\xfc\x7f\tb\xc3", out, sizeof out); /* latin1, DEL, TAB, truncated sequence */
+  assert_string_equal(out, "ab");
+  gh_audit_clean_text("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", out, sizeof out); /* 8 bytes into 7 + NUL */
+  assert_string_equal(out, "\xc3\xa9\xc3\xa9\xc3\xa9");
+  gh_audit_clean_text("\xe2\x82\xac\xf0\x9f\x98\x80", out, sizeof out); /* euro sign (3) + emoji (4) */
+  assert_string_equal(out, "\xe2\x82\xac\xf0\x9f\x98\x80");
+  gh_audit_clean_text("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80x", out, sizeof out); /* overlong, surrogate, >U+10FFFF */
+  assert_string_equal(out, "x");
+  gh_audit_clean_text(NULL, out, sizeof out);
+  assert_string_equal(out, "");
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(status_maps_to_contract), cmocka_unit_test(ids_have_prefix_and_base62),
       cmocka_unit_test(email_and_names),         cmocka_unit_test(listen_and_rate_settings),
       cmocka_unit_test(json_body_rules),         cmocka_unit_test(json_depth),
-      cmocka_unit_test(route_matching),
+      cmocka_unit_test(route_matching),          cmocka_unit_test(audit_text_cleaning),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
