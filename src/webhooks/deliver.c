@@ -485,7 +485,7 @@ gh_status gh_webhook_start(const gh_webhook_opts *o) {
     w->results = calloc(MAX_INFLIGHT + BATCH, sizeof *w->results);
     if (!w->multi || !w->inflight || !w->results) return GH_ERR_NOMEM;
     /* Connection reuse per receiver, within bounds. */
-    curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+    curl_multi_setopt(w->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 128L);
     curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, 256L);
     if (pthread_create(&threads[i], NULL, run, w)) return GH_ERR_INTERNAL;
     nthreads++;
