@@ -21,6 +21,9 @@ static const char *const event_names[GH_M_COUNT] = {
     [GH_M_SIGNUP] = "gatehouse_signups_total",
     [GH_M_DB_ERRORS] = "gatehouse_database_errors_total",
     [GH_M_HASH_QUEUE_FULL] = "gatehouse_hash_queue_rejections_total",
+    [GH_M_WEBHOOK_OK] = "gatehouse_webhook_attempts_succeeded_total",
+    [GH_M_WEBHOOK_FAILED] = "gatehouse_webhook_attempts_failed_total",
+    [GH_M_WEBHOOK_RECORD_ERRORS] = "gatehouse_webhook_record_errors_total",
 };
 
 void gh_metrics_request(int status, int64_t us) {

@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "db/db.h"
 #include "webhooks/secret.h"
@@ -222,6 +223,7 @@ static void add_result(worker *w, const job *j, int status, const char *err, int
   r->status = status;
   r->err = err;
   r->retry_after = retry_after;
+  gh_metrics_inc(status >= 200 && status <= 299 ? GH_M_WEBHOOK_OK : GH_M_WEBHOOK_FAILED);
   int64_t ms = (gh_mono_us() - j->start_us) / 1000;
   r->latency_ms = ms < 0 ? 0 : ms > 2000000000 ? 2000000000 : (int)ms;
   if (w->nresults == 1) w->first_result_us = gh_mono_us();
@@ -294,7 +296,10 @@ static void record(worker *w) {
     PGresult *res = NULL;
     gh_status s = gh_db_exec(&q, &res);
     PQclear(res);
-    if (s) gh_log(GH_LOG_WARN, "webhook worker %d: recording %d results failed", w->index, w->nresults);
+    if (s) {
+      gh_metrics_inc(GH_M_WEBHOOK_RECORD_ERRORS);
+      gh_log(GH_LOG_WARN, "webhook worker %d: recording %d results failed", w->index, w->nresults);
+    }
   }
   for (int k = 0; k < 6; k++)
     free(arr[k]);

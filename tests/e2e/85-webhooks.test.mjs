@@ -384,5 +384,13 @@ describe('delivery', () => {
     assert.match(list.data[0].next_retry_at, RFC3339_UTC_RE);
   });
 
+  test('/metrics counts attempts', async () => {
+    const text = (await S().get('/metrics')).text;
+    const val = (n) => Number((new RegExp(`^${n} (\\d+)$`, 'm').exec(text) || [])[1]);
+    assert.ok(val('gatehouse_webhook_attempts_succeeded_total') >= 10, text.slice(-600));
+    assert.ok(val('gatehouse_webhook_attempts_failed_total') >= 3);
+    assert.equal(val('gatehouse_webhook_record_errors_total'), 0);
+  });
+
   test('no 5xx', () => expectNo5xx(S()));
 });
