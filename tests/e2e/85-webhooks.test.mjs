@@ -9,9 +9,10 @@
 // events work) they are inserted with SQL exactly as the outbox would be.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import {
-  useServer, expectError, expectJson, expectNo5xx, signup, psql, RFC3339_UTC_RE,
+  BIN, useServer, expectError, expectJson, expectNo5xx, signup, psql, RFC3339_UTC_RE,
 } from './harness.mjs';
 import { startReceiver, insertEvents } from './webhook-receiver.mjs';
 
@@ -382,6 +383,33 @@ describe('delivery', () => {
     assert.equal(list.data[0].status_code, null);
     assert.equal(list.data[0].error, 'address refused');
     assert.match(list.data[0].next_retry_at, RFC3339_UTC_RE);
+  });
+
+  test('gatehouse webhook verify checks a real delivery (exit 0), and refuses a tampered one (exit 1)', async () => {
+    const e = await endpoint(A, '/cli');
+    const evt = await emit(A);
+    const [d] = (await rx.waitFor('/cli', (l) => l.some((x) => x.headers['webhook-id'] === evt)))
+      .filter((x) => x.headers['webhook-id'] === evt);
+    const run = (args, input, env = {}) => spawnSync(BIN, ['webhook', 'verify', ...args], {
+      input, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 10_000,
+    });
+    const base = ['--secret', e.secret, '--id', d.headers['webhook-id'], '--timestamp', d.headers['webhook-timestamp']];
+    const ok = run([...base, '--signature', d.headers['webhook-signature']], d.body);
+    assert.equal(ok.status, 0, ok.stderr);
+    // The secret without its prefix, and the signature from the environment.
+    assert.equal(run(['--secret', e.secret.slice(6), ...base.slice(2)], d.body, { WEBHOOK_SIGNATURE: d.headers['webhook-signature'] }).status, 0);
+    assert.equal(run([...base, '--signature', d.headers['webhook-signature']], d.body + ' ').status, 1, 'a changed body');
+    assert.equal(run(['--secret', e.secret, '--id', 'evt_other', '--timestamp', d.headers['webhook-timestamp'],
+      '--signature', d.headers['webhook-signature']], d.body).status, 1, 'another id');
+    const old = run(['--secret', e.secret, '--id', evt, '--timestamp', String(Number(d.headers['webhook-timestamp']) - 301),
+      '--signature', d.headers['webhook-signature']], d.body);
+    assert.equal(old.status, 1);
+    assert.match(old.stderr, /tolerance/);
+    // Without a signature: the expected one is printed, exit 2.
+    const none = run(base, d.body);
+    assert.equal(none.status, 2);
+    assert.equal(none.stdout.trim(), d.headers['webhook-signature']);
+    assert.equal(run(['--id', evt], d.body).status, 2, 'usage');
   });
 
   test('/metrics counts attempts', async () => {
