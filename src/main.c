@@ -14,6 +14,8 @@ static const struct {
     {"migrate", gh_cli_migrate, "apply pending migrations and exit"},
     {"org", gh_cli_org, "org create --name N --admin-email E: new org + one-time admin invitation"},
     {"routes", gh_cli_routes, "print the route table as JSON"},
+    {"webhook", gh_cli_webhook,
+     "webhook verify --secret S --id I --timestamp T --signature SIG < body: check a delivery"},
 };
 
 static int usage(FILE *f) {

@@ -35,7 +35,8 @@ COMMIT;
 SELECT is_empty($$SELECT * FROM gh.object_owner('app_doesnotexist')$$, 'object_owner: unknown id → no row');
 SELECT is_empty($$SELECT * FROM gh.object_owner('org_nope')$$, 'object_owner: unknown org → no row');
 SELECT is_empty($$SELECT * FROM gh.object_owner('zzz_b_live')$$, 'object_owner: unknown prefix → no row');
-SELECT is_empty($$SELECT * FROM gh.object_owner('whe_b_live')$$, 'object_owner: prefix with no table yet → no row');
+SELECT results_eq($$SELECT org_id, livemode FROM gh.object_owner('whe_b_live')$$, $$VALUES ('org_b'::text, true)$$,
+                  'object_owner: webhook endpoints (0010) → org and mode');
 SELECT is_empty($$SELECT * FROM gh.object_owner('app')$$, 'object_owner: prefix alone → no row');
 SELECT is_empty($$SELECT * FROM gh.object_owner('')$$, 'object_owner: empty id → no row');
 SELECT is_empty($$SELECT * FROM gh.object_owner(NULL)$$, 'object_owner: NULL → no row');

@@ -114,4 +114,14 @@ extern const gh_field gh_api_contract_create_body[];
 extern const gh_field gh_api_contract_update_body[];
 extern const gh_field gh_api_contract_execute_body[];
 
+/* webhooks.c: webhook endpoints, their deliveries, event redelivery */
+gh_status gh_api_webhook_create(gh_req *r);
+gh_status gh_api_webhook_list(gh_req *r);
+gh_status gh_api_webhook_get(gh_req *r);
+gh_status gh_api_webhook_delete(gh_req *r);
+gh_status gh_api_webhook_rotate(gh_req *r);
+gh_status gh_api_webhook_deliveries(gh_req *r);
+gh_status gh_api_event_redeliver(gh_req *r);
+extern const gh_field gh_api_webhook_create_body[];
+
 #endif

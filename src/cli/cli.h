@@ -7,5 +7,6 @@ int gh_cli_serve(int argc, char **argv);
 int gh_cli_migrate(int argc, char **argv);
 int gh_cli_org(int argc, char **argv);
 int gh_cli_routes(int argc, char **argv);
+int gh_cli_webhook(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@
 #include "http/server.h"
 #include "http/tls.h"
 #include "usage/usage.h"
+#include "webhooks/deliver.h"
 
 #define DRAIN_SECONDS 30
 /* About a second of Argon2id work on two cores: a longer queue only makes
@@ -70,8 +71,14 @@ int gh_cli_serve(int argc, char **argv) {
   if (!s) s = gh_listen_start();
   if (!s) s = gh_password_init(su.cfg.hash_threads, HASH_QUEUE);
   if (!s) srv = gh_server_new(&su.cfg, &s);
+  /* Deliveries start once the server runs: events only come from it (or
+   * from other nodes, whose queue rows this node shares). */
+  gh_webhook_opts wo = {.threads = su.cfg.webhook_workers, .dev = su.cfg.dev, .master = su.state->webhook_key};
+  if (!s) s = gh_webhook_start(&wo);
   if (s) {
     gh_log(GH_LOG_ERROR, "gatehouse serve: start-up failed");
+    gh_webhook_stop();
+    gh_server_free(srv, 0);
     gh_listen_stop();
     gh_password_shutdown();
     gh_redis_shutdown();
@@ -106,6 +113,9 @@ int gh_cli_serve(int argc, char **argv) {
   }
   gh_log_obj(GH_LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
   gh_server_free(srv, DRAIN_SECONDS);
+  /* After the requests (which may still queue events); before the
+   * database goes: in-flight sends finish or are released. */
+  gh_webhook_stop();
   gh_listen_stop();
   /* Every request has finished (and was counted): write the last counts. */
   gh_usage_stop();

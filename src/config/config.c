@@ -100,6 +100,7 @@ gh_status gh_config_load(gh_config *cfg) {
   cfg->access_ttl_seconds = 900;
   cfg->http_threads = (int)(2 * cores);
   cfg->hash_threads = (int)cores;
+  cfg->webhook_workers = 2;
 
   cfg->database_url = dup_env("DATABASE_URL");
   cfg->app_database_url = dup_env("GATEHOUSE_APP_DATABASE_URL");
@@ -160,6 +161,8 @@ gh_status gh_config_load(gh_config *cfg) {
   if (v && *v && parse_int(v, 1, 256, &cfg->http_threads)) return bad("GATEHOUSE_HTTP_THREADS", "expected 1..256");
   v = getenv("GATEHOUSE_HASH_THREADS");
   if (v && *v && parse_int(v, 1, 256, &cfg->hash_threads)) return bad("GATEHOUSE_HASH_THREADS", "expected 1..256");
+  v = getenv("GATEHOUSE_WEBHOOK_WORKERS");
+  if (v && *v && parse_int(v, 0, 64, &cfg->webhook_workers)) return bad("GATEHOUSE_WEBHOOK_WORKERS", "expected 0..64");
 
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return bad("GATEHOUSE_TLS_CERT", "GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY go together");

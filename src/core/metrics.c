@@ -23,6 +23,9 @@ static const char *const event_names[GH_M_COUNT] = {
     [GH_M_HASH_QUEUE_FULL] = "gatehouse_hash_queue_rejections_total",
     [GH_M_REDIS_ERRORS] = "gatehouse_ratelimit_redis_errors_total",
     [GH_M_REDIS_FALLBACKS] = "gatehouse_ratelimit_redis_fallbacks_total",
+    [GH_M_WEBHOOK_OK] = "gatehouse_webhook_attempts_succeeded_total",
+    [GH_M_WEBHOOK_FAILED] = "gatehouse_webhook_attempts_failed_total",
+    [GH_M_WEBHOOK_RECORD_ERRORS] = "gatehouse_webhook_record_errors_total",
 };
 static atomic_int redis_up = -1;
 

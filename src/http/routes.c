@@ -157,6 +157,24 @@ const gh_route gh_routes[] = {
      .auth = GH_AUTH_ANY, .org_path = true, .scope = GH_SCOPE_READ_CONTRACTS},
     /* ---- resources (end) */
 
+    /* ---- webhooks (begin): admins read and redeliver; admin sessions that
+     * re-authenticated create, delete and rotate. */
+    {.method = "POST", .path = "/v1/webhook_endpoints", .handler = gh_api_webhook_create, .auth = GH_AUTH_SESSION,
+     .sensitive = GH_SENSITIVE_ADMIN, .body = gh_api_webhook_create_body},
+    {.method = "GET", .path = "/v1/webhook_endpoints", .handler = gh_api_webhook_list, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/webhook_endpoints/{id}", .handler = gh_api_webhook_get, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    {.method = "DELETE", .path = "/v1/webhook_endpoints/{id}", .handler = gh_api_webhook_delete,
+     .auth = GH_AUTH_SESSION, .sensitive = GH_SENSITIVE_ADMIN},
+    {.method = "POST", .path = "/v1/webhook_endpoints/{id}/rotate_secret", .handler = gh_api_webhook_rotate,
+     .auth = GH_AUTH_SESSION, .sensitive = GH_SENSITIVE_ADMIN},
+    {.method = "GET", .path = "/v1/webhook_endpoints/{id}/deliveries", .handler = gh_api_webhook_deliveries,
+     .auth = GH_AUTH_ANY, .scope = GH_SCOPE_ADMIN},
+    {.method = "POST", .path = "/v1/events/{id}/redeliver", .handler = gh_api_event_redeliver, .auth = GH_AUTH_ANY,
+     .scope = GH_SCOPE_ADMIN},
+    /* ---- webhooks (end) */
+
     /* ---- admin panel (begin): the embedded files of web/ (static.c), open.
      * Only these exact paths; any other path outside /v1/ stays 404. */
     {.method = "GET", .path = "/", .handler = gh_static_serve},

@@ -22,6 +22,11 @@
 -- Usage counters (gh.api_key_usage, 0009): per org, one row for a key and
 -- one for its sessions (key_id NULL), in the minute 2026-01-01T00:00Z:
 -- org_a key_a_live 10 requests, sessions 3; org_b key_b_live 5, sessions 1.
+-- Webhooks: one
+-- endpoint per (org, mode) (whe_a_live, ... subscribed to '*', a dummy
+-- sealed secret), one queued delivery of evt_<o>_<m> to it (due now) and
+-- one attempt record (whd_a_live, ...). The endpoints are inserted after the
+-- events, so the fan-out trigger adds nothing on its own.
 BEGIN;
 INSERT INTO gh.orgs (id, name) VALUES ('org_a', 'Org A'), ('org_b', 'Org B');
 
@@ -101,4 +106,14 @@ VALUES ('org_a', 'key_a_live', '2026-01-01T00:00:00Z', 10, 6, 2, 1, 1),
        ('org_a', NULL,         '2026-01-01T00:00:00Z', 3, 3, 0, 0, 0),
        ('org_b', 'key_b_live', '2026-01-01T00:00:00Z', 5, 5, 0, 0, 0),
        ('org_b', NULL,         '2026-01-01T00:00:00Z', 1, 0, 0, 1, 0);
+INSERT INTO gh.webhook_endpoints (id, org_id, livemode, url, events, secret_ct, created_by)
+SELECT 'whe_' || o || '_' || m, 'org_' || o, m = 'live', 'https://hooks.' || o || '.example/' || m, '{*}',
+       sha256(('sealed-' || o || '-' || m)::bytea), 'usr_' || o || '_admin'
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.webhook_queue (org_id, livemode, event_id, endpoint_id)
+SELECT 'org_' || o, m = 'live', 'evt_' || o || '_' || m, 'whe_' || o || '_' || m
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
+INSERT INTO gh.webhook_attempts (id, org_id, livemode, endpoint_id, event_id, attempt, status_code, latency_ms)
+SELECT 'whd_' || o || '_' || m, 'org_' || o, m = 'live', 'whe_' || o || '_' || m, 'evt_' || o || '_' || m, 1, 200, 12
+  FROM unnest(ARRAY['a', 'b']) o, unnest(ARRAY['live', 'test']) m;
 COMMIT;

@@ -162,6 +162,18 @@ const setup = () => (setupDone ||= (async () => {
   Object.assign(F.A.live, { userId: F.A.userId, keyId: F.A.keys.admin.id });
   Object.assign(F.A.test, { userId: F.A.userId, keyId: F.A.testAdmin.id });
 
+  // A's webhook endpoint (live; a port nothing listens on) and one of A's
+  // live events (the outbox's, or one inserted like it when this build
+  // writes none).
+  F.A.live.whe = expectJson(await sess(F.A, 'POST', '/v1/webhook_endpoints',
+    { url: 'http://127.0.0.1:9/matrix', events: ['*'] }), 201);
+  F.A.values.push(F.A.live.whe.id);
+  F.A.evt = psql(`SELECT id FROM gh.events WHERE org_id = '${F.A.org}' AND livemode ORDER BY seq DESC LIMIT 1`, S().db.name);
+  if (!F.A.evt) {
+    F.A.evt = `evt_matrix${uniq()}`;
+    psql(`INSERT INTO gh.events (id, org_id, livemode, type, data) VALUES ('${F.A.evt}', '${F.A.org}', true, 'application.created', '{"object":{}}')`, S().db.name);
+  }
+
   // Org B: a key with every scope, and B's own live objects made with it.
   F.B.allKey = await makeKey(F.B, SCOPES);
   F.B.live = await makeObjects(F.B, 'live', (m, p, b) => withKey(F.B.allKey.secret, m, p, b));
@@ -240,6 +252,11 @@ const ROUTES = {
   'POST /v1/contracts/{id}/execute': { ok: 201, org: true, build: () => ({ id: F.A.live.contract.id, body: { input: { n: 1 } } }) },
   'GET /v1/contracts/{id}/executions': { ok: 200, org: true, build: () => ({ id: F.A.live.contract.id, query: 'limit=100' }) },
 
+  'GET /v1/webhook_endpoints': { ok: 200, build: () => LIMIT },
+  'GET /v1/webhook_endpoints/{id}': { ok: 200, build: () => ({ id: F.A.live.whe.id }) },
+  'GET /v1/webhook_endpoints/{id}/deliveries': { ok: 200, build: () => ({ id: F.A.live.whe.id, query: 'limit=100' }) },
+  'POST /v1/events/{id}/redeliver': { ok: 202, build: () => ({ id: F.A.evt }) },
+
   // Session-only (sensitive or the session itself): every API key is 403
   // forbidden. Bodies that would succeed without that check.
   'POST /v1/auth/logout': { session: true, build: () => ({ body: { all: true } }) },
@@ -255,6 +272,9 @@ const ROUTES = {
   'PATCH /v1/users/{id}': { session: true, build: () => ({ id: F.A.memberId, body: { role: 'admin' } }) },
   'DELETE /v1/users/{id}': { session: true, build: () => ({ id: F.A.memberId }) },
   'POST /v1/users/{id}/force_logout': { session: true, build: () => ({ id: F.A.memberId }) },
+  'POST /v1/webhook_endpoints': { session: true, build: () => ({ body: { url: 'http://127.0.0.1:9/pwned', events: ['*'] } }) },
+  'DELETE /v1/webhook_endpoints/{id}': { session: true, build: () => ({ id: F.A.live.whe.id }) },
+  'POST /v1/webhook_endpoints/{id}/rotate_secret': { session: true, build: () => ({ id: F.A.live.whe.id }) },
 };
 
 // ---------------------------------------------------------------- calling and checking
@@ -364,7 +384,7 @@ async function runCase(r, c) {
       if (spec.allow && spec.allow[res.status]) break; // listed, with its reason, in ROUTES
       const j = expectSuccess(r, res, F.A.org, true);
       if (spec.has && j) assert.ok(j.data.some((o) => o.id === spec.has(F.A.live)), `A's own ${spec.has(F.A.live)} missing from ${rkey(r)}`);
-      if (j && b.id && r.method === 'GET' && !/\}\/(executions|usage)$/.test(r.path)) assert.equal(j.id, b.id);
+      if (j && b.id && r.method === 'GET' && !/\}\/(executions|usage|deliveries)$/.test(r.path)) assert.equal(j.id, b.id);
       break;
     }
     case 'other_org':
