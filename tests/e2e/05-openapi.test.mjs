@@ -19,13 +19,6 @@ import { loadDocument, operations, deref, OPENAPI_PATH, ResponseValidator } from
 // webhooks): documented, not yet in this branch's route table.
 // Built on other branches; empty this list when merged.
 const PENDING = [
-  'POST /v1/events/{id}/redeliver',
-  'POST /v1/webhook_endpoints',
-  'GET /v1/webhook_endpoints',
-  'GET /v1/webhook_endpoints/{id}',
-  'DELETE /v1/webhook_endpoints/{id}',
-  'POST /v1/webhook_endpoints/{id}/rotate_secret',
-  'GET /v1/webhook_endpoints/{id}/deliveries',
 ];
 
 // Files of the admin panel and of the rendered reference are static assets,
