@@ -1,11 +1,16 @@
 // Several nodes behind a TLS proxy (issue 9, point 2; recipe in
-// docs/deploy.md): three `gatehouse serve` nodes on one PostgreSQL behind
-// Debian's nginx (TLS terminated there, upstream keep-alive, X-Forwarded-*
-// believed through GATEHOUSE_TRUSTED_PROXIES). Under a mixed load (key
-// checks, RLS reads and writes, logins) one node is stopped with SIGTERM
-// and restarted, another killed with SIGKILL and restarted. Then:
+// docs/deploy.md): three `gatehouse serve` nodes on one PostgreSQL and one
+// Redis (REDIS_URL) behind Debian's nginx (TLS terminated there, upstream
+// keep-alive, X-Forwarded-* believed through GATEHOUSE_TRUSTED_PROXIES).
+// Under a mixed load (key checks, RLS reads and writes — each write an
+// event delivered as a webhook to a local receiver —, logins) one node is
+// stopped with SIGTERM and restarted, another killed with SIGKILL and
+// restarted. Then:
 //   - failed requests: none attributable to the SIGTERM; for the SIGKILL
 //     only requests that were on the killed node at the moment of the kill;
+//   - every event of the run reached the receiver at least once, and every
+//     copy of one event carried the same webhook-id and body;
+//   - a key's rate limit is one count across the nodes (Redis);
 //   - a revocation and a force logout made through one node hold on every
 //     node (asked directly) by the time the call returns.
 // The figures are printed as a report (tests/artifacts/cluster-report.json).
@@ -13,7 +18,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +108,37 @@ function client(port, ca) {
   });
 }
 
+/** A Debian redis-server of our own (no persistence). */
+async function startRedis(port) {
+  const proc = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' });
+  process.once('exit', () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => s.write('PING\r\n'));
+      s.once('data', (d) => { s.destroy(); resolve(/^\+PONG/.test(d.toString())); });
+      s.once('error', () => resolve(false));
+    });
+    if (up) return proc;
+    await sleep(50);
+  }
+  throw new Error('redis-server did not start');
+}
+
+/** A webhook receiver answering 200 at once; records every delivery. */
+function startReceiver() {
+  const got = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ id: req.headers['webhook-id'], body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      res.writeHead(200).end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, got, port: server.address().port })));
+}
+
 /** A direct (plain HTTP, loopback) request to one node. */
 async function direct(port, method, target, { headers = {}, json } = {}) {
   const res = await fetch(`http://127.0.0.1:${port}${target}`, {
@@ -111,20 +149,27 @@ async function direct(port, method, target, { headers = {}, json } = {}) {
 }
 
 describe('three nodes behind nginx', () => {
-  let dir; let db; let ca; let nginxPort; let nodePorts; let call;
+  let dir; let db; let ca; let nginxPort; let nodePorts; let call; let redis; let redisPort; let receiver;
   const nodes = [];
   const env = (i) => ({
     GATEHOUSE_LISTEN: `127.0.0.1:${nodePorts[i]}`,
     GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1/32',
     GATEHOUSE_SHUTDOWN_GRACE_SECONDS: String(GRACE_S),
-    GATEHOUSE_RATE_LIMITS: 'key=100000/100000,session=100000/100000',
-    GATEHOUSE_DEV: undefined,
+    // Keys: far above the load. Sessions (few requests here): 1/s with a
+    // burst of 1000, so that a shared count is visible request by request.
+    GATEHOUSE_RATE_LIMITS: 'key=100000/100000,session=1/1000',
+    REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+    // Dev mode only for the webhook receiver on loopback over plain HTTP.
+    GATEHOUSE_DEV: '1',
   });
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-cluster-'));
     ca = makeCert(dir);
     db = freshDatabase();
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    receiver = await startReceiver();
     nodePorts = [];
     for (let i = 0; i < NODES; i++) nodePorts.push(await freePort());
     for (let i = 0; i < NODES; i++) nodes.push(await startServer({ db, env: env(i) }));
@@ -139,6 +184,8 @@ describe('three nodes behind nginx', () => {
   after(async () => {
     try { process.kill(Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8')), 'SIGTERM'); } catch { /* */ }
     for (const n of nodes) if (n) await n.stop().catch(() => {});
+    if (redis) redis.kill('SIGKILL');
+    if (receiver) receiver.server.close();
     if (db) db.drop();
     if (dir && process.env.GATEHOUSE_E2E_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -169,8 +216,13 @@ describe('three nodes behind nginx', () => {
   test('SIGTERM and SIGKILL under mixed load: only the killed node\'s in-flight requests fail', { timeout: 180_000 }, async () => {
     const email = uniqueEmail('cluster');
     const admin = await signupVia(email);
-    const key = await newKey(admin, ['read:applications', 'write:applications']);
+    const key = await newKey(admin, ['read:applications', 'write:applications', 'admin']);
     const auth = { Authorization: `Bearer ${key.secret}` };
+    const ep = await call('POST', '/v1/webhook_endpoints', {
+      headers: { Cookie: admin.cookie, 'X-CSRF-Token': admin.csrf },
+      json: { url: `http://127.0.0.1:${receiver.port}/hook`, events: ['application.created'] },
+    });
+    assert.equal(ep.status, 201, ep.text);
     const results = [];
     let running = true;
     const loop = async (fn) => { while (running) results.push(await fn()); };
@@ -235,12 +287,58 @@ describe('three nodes behind nginx', () => {
       unexplained: unexplained.slice(0, 20).map((r) => ({ kind: r.kind, status: r.status, error: r.error, upstream: r.upstream, body: (r.text || '').slice(0, 200) })),
       events,
     };
+    // Every application.created event of the run reached the receiver, each
+    // copy of an event with the same id and body (at-least-once; a copy is
+    // expected only around the SIGKILL).
+    const eventIds = new Set();
+    for (let after = null; ;) {
+      const page = await call('GET', `/v1/events?type=application.created&limit=100${after ? `&starting_after=${after}` : ''}`, { headers: auth });
+      assert.equal(page.status, 200, page.text);
+      for (const e of page.json.data) eventIds.add(e.id);
+      if (!page.json.has_more) break;
+      after = page.json.data[page.json.data.length - 1].id;
+    }
+    assert.equal(eventIds.size, created.length, 'one event per application created');
+    const deadline = Date.now() + 60_000;
+    let missing = [];
+    for (;;) {
+      const seen = new Set(receiver.got.map((g) => g.id));
+      missing = [...eventIds].filter((id) => !seen.has(id));
+      if (!missing.length || Date.now() > deadline) break;
+      await sleep(250);
+    }
+    const copies = new Map();
+    for (const g of receiver.got) (copies.get(g.id) || copies.set(g.id, []).get(g.id)).push(g.body);
+    const differing = [...copies].filter(([, bodies]) => new Set(bodies).size > 1).map(([id]) => id);
+    report.webhooks = {
+      events: eventIds.size, received: receiver.got.length, distinct: copies.size, lost: missing.length,
+      duplicates: receiver.got.length - copies.size, duplicates_with_another_body: differing.length,
+    };
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, 'cluster-report.json'), JSON.stringify(report, null, 2));
+    console.log(`# cluster webhooks: ${JSON.stringify(report.webhooks)}`);
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} events never delivered`);
+    assert.deepEqual(differing, [], 'copies of one event with different bodies');
     console.log(`# cluster: ${JSON.stringify({ requests: report.requests, by_kind: byKind, failed: report.failed, failed_on_killed_node: report.failed_on_killed_node })}`);
     assert.ok(results.length > 200, `too little load to mean anything (${results.length} requests)`);
     for (const kind of ['key_check', 'rls_write', 'rls_read', 'login']) assert.ok(byKind[kind]?.total > 0, `no ${kind} requests`);
     assert.deepEqual(report.unexplained, [], 'requests that failed for another reason than being on the killed node');
+  });
+
+  test('one rate limit across the nodes (Redis): the remaining count falls whichever node answers', async () => {
+    const admin = await signupVia(uniqueEmail('limit'));
+    const auth = { Cookie: admin.cookie };
+    const remaining = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await fetch(`http://127.0.0.1:${nodePorts[i % NODES]}/v1/me`, { headers: auth });
+      assert.equal(r.status, 200);
+      const m = /^"session";r=(\d+)/.exec(r.headers.get('ratelimit') || '');
+      assert.ok(m, `RateLimit header: ${r.headers.get('ratelimit')}`);
+      remaining.push(Number(m[1]));
+    }
+    // 12 requests over 3 nodes spent 12 of one budget, not 4 of three.
+    assert.ok(remaining[0] - remaining[11] >= 10, `remaining counts: ${remaining.join(' ')}`);
+    for (let i = 1; i < remaining.length; i++) assert.ok(remaining[i] <= remaining[i - 1], `remaining went up: ${remaining.join(' ')}`);
   });
 
   test('a revocation and a force logout through one node hold on every node when the call returns', { timeout: 60_000 }, async () => {
