@@ -80,4 +80,10 @@ void gh_audit_clean_text(const char *s, char *out, size_t size);
  * failed login must still answer 401/429. */
 void gh_audit_login_failed(gh_req *r, const char *user_id, const char *reason);
 
+/* An API key presented over plain HTTP and refused (403 https_required),
+ * written through the definer gh.audit_key_over_http (0012) into the key's
+ * org; an unknown key writes nothing. key_hash is the keyed hash of the
+ * full secret (auth/token.h). Errors are logged, not returned. */
+void gh_audit_key_over_http(gh_req *r, const unsigned char key_hash[32]);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -19,7 +20,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
+#include "auth/apikey.h"
 #include "auth/authn.h"
+#include "auth/token.h"
 #include "auth/csrf.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -271,10 +275,21 @@ static gh_status transport(gh_req *r) {
   r->https = out.https;
   memcpy(r->client_ip, out.client_ip, sizeof r->client_ip);
   if (!out.refuse) return GH_OK;
-  /* The credential is not looked at, but whoever sent it should rotate it:
-   * say so in the log, without the secret. */
-  const char *auth = gh_req_header(r, "Authorization");
-  if (auth) gh_log(GH_LOG_WARN, "credential sent over plain HTTP from %s (refused, https_required)", r->client_ip);
+  /* The credential decides nothing here, but whoever sent it should rotate
+   * it: say so in the log (without the secret) and, for a well-formed key,
+   * in its org's audit log. */
+  const char *auth = gh_req_header(r, "Authorization"), *tok;
+  size_t len;
+  if (auth) {
+    gh_log(GH_LOG_WARN, "credential sent over plain HTTP from %s (refused, https_required)", r->client_ip);
+    bool live;
+    if (!gh_authn_bearer(auth, &tok, &len) && gh_apikey_parse(tok, len, &live) == 1) {
+      unsigned char hash[GH_HASH_BYTES];
+      gh_token_hash(tok, len, hash);
+      gh_audit_key_over_http(r, hash);
+      sodium_memzero(hash, sizeof hash);
+    }
+  }
   return GH_ERR_HTTPS_REQUIRED;
 }
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import {
-  freshDatabase, startServer, expectError, expectRequestId, rawRequest,
+  freshDatabase, startServer, expectError, expectRequestId, rawRequest, signup,
 } from './harness.mjs';
 
 const HSTS = 'max-age=63072000; includeSubDomains';
@@ -227,15 +227,22 @@ describe('plain HTTP from a non-loopback peer (network namespace)', () => {
   const net0 = netnsSetup();
   const skip = net0.skip || false;
   if (skip) console.log(`# skipped: ${skip}`);
-  let db; let srv; let trusting;
+  let db; let srv; let trusting; let local; let admin; let key;
   before(async () => {
     if (skip) return;
     db = freshDatabase();
     srv = await startServer({ db, env: { GATEHOUSE_LISTEN: `${net0.hostIp}:0` } });
     trusting = await startServer({ db, env: { GATEHOUSE_LISTEN: `${net0.hostIp}:0`, GATEHOUSE_TRUSTED_PROXIES: `${net0.nsIp}/32` } });
+    // A node on loopback (same database) to create a real key and read the audit log.
+    local = await startServer({ db });
+    const su = await signup(local);
+    admin = { Cookie: `gh_session=${su.cookies.gh_session.value}`, 'X-CSRF-Token': su.json.csrf_token };
+    const k = await local.post('/v1/api_keys', { name: 'leaky', scopes: ['read:applications'], mode: 'live' }, { headers: admin });
+    assert.equal(k.status, 201, k.text);
+    key = k.json;
   }, { timeout: 90_000 });
   after(async () => {
-    for (const s of [srv, trusting]) if (s) await s.stop();
+    for (const s of [srv, trusting, local]) if (s) await s.stop();
     if (db) db.drop();
     if (!skip) net0.cleanup();
   });
@@ -252,6 +259,26 @@ describe('plain HTTP from a non-loopback peer (network namespace)', () => {
     const line = await srv.waitForLog((o) => o.msg === 'request' && o.error === 'https_required' && o.path === '/v1/me');
     assert.equal(line.ip, net0.nsIp);
     await srv.waitForLog((o) => /credential sent over plain HTTP/.test(o.msg || ''));
+  });
+
+  test('a real key sent that way is refused the same, and audited in its org (not revoked)', { skip }, async () => {
+    const r = curlInNs(net0.ns, `http://${net0.hostIp}:${srv.port}/v1/me`,
+      [`Authorization: Bearer ${key.secret}`, 'User-Agent: leaky-client/1.0']);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'https_required');
+    const log = await local.get('/v1/audit_log?action=api_key.sent_over_http', { headers: admin });
+    assert.equal(log.status, 200, log.text);
+    assert.equal(log.json.data.length, 1);
+    const e = log.json.data[0];
+    assert.equal(e.actor, key.id);
+    assert.equal(e.credential_id, key.id);
+    assert.equal(e.ip, net0.nsIp);
+    assert.equal(e.user_agent, 'leaky-client/1.0');
+    assert.equal(e.request_id, r.headers['request-id']);
+    assert.equal(JSON.stringify(e).includes(key.secret), false, 'no secret in the audit entry');
+    // Not revoked: the key still works where HTTPS (or loopback) is used.
+    const me = await local.get('/v1/me', { headers: { Authorization: `Bearer ${key.secret}` } });
+    assert.equal(me.status, 200);
   });
 
   test('claiming X-Forwarded-Proto: https does not help an untrusted peer', { skip }, async () => {
