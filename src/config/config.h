@@ -27,7 +27,7 @@ typedef struct {
   int hash_threads;           /* GATEHOUSE_HASH_THREADS, default cores */
   int access_ttl_seconds;     /* 900; GATEHOUSE_ACCESS_TTL_SECONDS with GATEHOUSE_DEV=1 */
   int shutdown_grace_seconds; /* GATEHOUSE_SHUTDOWN_GRACE_SECONDS: drain before stopping */
-  int webhook_workers;          /* GATEHOUSE_WEBHOOK_WORKERS, 0..64, default 2 */
+  int webhook_workers;        /* GATEHOUSE_WEBHOOK_WORKERS, 0..64, default 2 */
 } gh_config;
 
 /* Reads the environment into cfg. On a bad value, logs which setting and why

@@ -14,8 +14,8 @@ typedef enum {
   GH_M_SIGNUP,
   GH_M_DB_ERRORS,
   GH_M_HASH_QUEUE_FULL,
-  GH_M_REDIS_ERRORS,    /* Redis operations of the rate limits that failed */
-  GH_M_REDIS_FALLBACKS, /* limit decisions taken in-process instead of in Redis */
+  GH_M_REDIS_ERRORS,          /* Redis operations of the rate limits that failed */
+  GH_M_REDIS_FALLBACKS,       /* limit decisions taken in-process instead of in Redis */
   GH_M_WEBHOOK_OK,            /* webhook attempts answered 2xx */
   GH_M_WEBHOOK_FAILED,        /* webhook attempts that failed (any other outcome) */
   GH_M_WEBHOOK_RECORD_ERRORS, /* result batches the database refused (re-sent after the lease) */
