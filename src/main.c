@@ -15,7 +15,8 @@ static const struct {
     {"org", gh_cli_org, "org create --name N --admin-email E: new org + one-time admin invitation"},
     {"routes", gh_cli_routes, "print the route table as JSON"},
     {"webhook", gh_cli_webhook,
-     "webhook verify --secret S --id I --timestamp T --signature SIG < body: check a delivery"},
+     "webhook verify --secret S --id I --timestamp T --signature SIG < body: check a delivery; webhook rekey: new "
+     "webhook.key"},
 };
 
 static int usage(FILE *f) {

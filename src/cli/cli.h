@@ -8,5 +8,7 @@ int gh_cli_migrate(int argc, char **argv);
 int gh_cli_org(int argc, char **argv);
 int gh_cli_routes(int argc, char **argv);
 int gh_cli_webhook(int argc, char **argv);
+/* `gatehouse webhook rekey` (rekey.c). */
+int gh_cli_webhook_rekey(void);
 
 #endif

@@ -24,7 +24,8 @@
 
 static int usage(void) {
   fprintf(stderr, "usage: gatehouse webhook verify --secret whsec_... --id ID --timestamp T "
-                  "[--signature 'v1,...'] < body\n");
+                  "[--signature 'v1,...'] < body\n"
+                  "       gatehouse webhook rekey   (new webhook.key; secrets re-sealed; DATABASE_URL)\n");
   return 2;
 }
 
@@ -116,5 +117,6 @@ static int verify(int argc, char **argv) {
 
 int gh_cli_webhook(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "verify")) return verify(argc - 1, argv + 1);
+  if (argc == 2 && !strcmp(argv[1], "rekey")) return gh_cli_webhook_rekey();
   return usage();
 }

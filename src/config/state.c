@@ -74,6 +74,27 @@ static gh_status load_or_create(const char *dir, const char *name, unsigned char
 
 static void make_random(unsigned char *out, size_t len) { randombytes_buf(out, len); }
 
+/* Reads dir/name (exactly len bytes) if it exists; *found says whether. */
+static gh_status load_optional(const char *dir, const char *name, unsigned char *out, size_t len, int *found) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  *found = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return GH_OK;
+    gh_log(GH_LOG_ERROR, "cannot read state file %s: %s", path, strerror(errno));
+    return GH_ERR_IO;
+  }
+  ssize_t r = read(fd, out, len);
+  close(fd);
+  if (r != (ssize_t)len) {
+    gh_log(GH_LOG_ERROR, "state file %s is damaged (expected %zu bytes)", path, len);
+    return GH_ERR_IO;
+  }
+  *found = 1;
+  return GH_OK;
+}
+
 static void make_hex_password(unsigned char *out, size_t len) {
   unsigned char raw[32];
   char hex[65];
@@ -94,6 +115,39 @@ gh_status gh_state_load(const char *dir, gh_state *st) {
   if (!s) s = load_or_create(dir, "webhook.key", st->webhook_key, sizeof st->webhook_key, make_random);
   if (!s) s = load_or_create(dir, "app-db-password", (unsigned char *)st->app_db_password, 64, make_hex_password);
   st->app_db_password[64] = '\0';
+  if (!s)
+    s = load_optional(dir, "webhook.key.previous", st->webhook_key_prev, sizeof st->webhook_key_prev,
+                      &st->has_webhook_key_prev);
+  return s;
+}
+
+/* Writes len bytes to dir/name through a temporary file and rename(2). */
+static gh_status replace_file(const char *dir, const char *name, const unsigned char *data, size_t len) {
+  char path[PATH_MAX], tmp[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  snprintf(tmp, sizeof tmp, "%s/.%s.%ld", dir, name, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return GH_ERR_IO;
+  int ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp, path)) {
+    unlink(tmp);
+    gh_log(GH_LOG_ERROR, "cannot write state file %s: %s", path, strerror(errno));
+    return GH_ERR_IO;
+  }
+  return GH_OK;
+}
+
+gh_status gh_state_rotate_webhook_key(const char *dir, const unsigned char next[32]) {
+  unsigned char cur[32];
+  int have = 0;
+  gh_status s = load_optional(dir, "webhook.key", cur, sizeof cur, &have);
+  if (!s && !have) s = GH_ERR_IO;
+  /* The previous key first: if we stop half-way, webhook.key is still the
+   * key the rows are sealed with. */
+  if (!s) s = replace_file(dir, "webhook.key.previous", cur, sizeof cur);
+  if (!s) s = replace_file(dir, "webhook.key", next, 32);
+  sodium_memzero(cur, sizeof cur);
   return s;
 }
 

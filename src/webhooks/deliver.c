@@ -128,6 +128,10 @@ static gh_status add_signature(const char *endpoint_id, const char *key_hex, con
   unsigned char key[GH_WHSIGN_KEY_MAX];
   size_t klen = 0;
   gh_status s = gh_whsecret_open_hex(opts.master, endpoint_id, key_hex, key, &klen);
+  /* Sealed before a `gatehouse webhook rekey` this node or the database
+   * has not caught up with yet. */
+  if (s == GH_ERR_INVALID_REQUEST && opts.master_prev)
+    s = gh_whsecret_open_hex(opts.master_prev, endpoint_id, key_hex, key, &klen);
   if (s) return s;
   char one[GH_WHSIGN_SIG_MAX];
   s = gh_whsign_sign(key, klen, j->event_id, ts, j->body, j->body_len, one);

@@ -24,9 +24,10 @@
 #include "core/status.h"
 
 typedef struct {
-  int threads;                 /* 0: no workers on this node */
-  bool dev;                    /* GATEHOUSE_DEV=1: http:// and loopback allowed */
-  const unsigned char *master; /* the 32-byte webhook.key; outlives the workers */
+  int threads;                      /* 0: no workers on this node */
+  bool dev;                         /* GATEHOUSE_DEV=1: http:// and loopback allowed */
+  const unsigned char *master;      /* the 32-byte webhook.key; outlives the workers */
+  const unsigned char *master_prev; /* webhook.key.previous, or NULL (see config/state.h) */
 } gh_webhook_opts;
 
 /* Starts the workers (call once, before or after the HTTP server). */
