@@ -7,11 +7,13 @@ import { showFormError, clearFormError } from './errors.js';
 
 export const TITLE = 'Audit log';
 
-const actorText = (a) => {
+/** An id as text, with the member's email when it is a user of the org. */
+const who = (emails) => (a) => {
   if (a === null || a === undefined) return '—';
-  if (typeof a === 'string') return a;
-  return a.email || a.name || a.id || JSON.stringify(a);
+  if (typeof a !== 'string') return JSON.stringify(a);
+  return emails.has(a) ? `${emails.get(a)} (${a})` : a;
 };
+const detailsText = (d) => (d && typeof d === 'object' && Object.keys(d).length ? JSON.stringify(d) : '—');
 
 export async function render(root, { query, isCurrent }) {
   const status = statusLine();
@@ -27,6 +29,13 @@ export async function render(root, { query, isCurrent }) {
   root.append(el('h2', {}, 'Audit log'), el('p', { class: 'muted' }, 'Every sensitive action, who did it, from where. Append-only.'),
     form, status.node, listBox, more);
 
+  // Actor and target ids are user ids most of the time: show their emails.
+  const emails = new Map();
+  try {
+    const users = await call('GET', '/v1/users?limit=100');
+    for (const u of users.data) emails.set(u.id, u.email);
+  } catch { /* ids alone, then */ }
+  const name = who(emails);
   let rows = [];
   let last = null;
   const filters = () => ({
@@ -49,8 +58,9 @@ export async function render(root, { query, isCurrent }) {
     rows.push(...page.data);
     last = rows.length ? rows[rows.length - 1].id : null;
     more.hidden = !page.has_more;
-    listBox.replaceChildren(table('!Audit entries', ['When', 'Action', 'Actor', 'Credential', 'IP', 'User agent', 'Request'],
-      rows.map((a) => [timeEl(a.created_at), el('code', {}, a.action), actorText(a.actor), a.credential_id || '—', a.ip || '—',
+    listBox.replaceChildren(table('!Audit entries', ['When', 'Action', 'Actor', 'Target', 'Details', 'Credential', 'IP', 'User agent', 'Request'],
+      rows.map((a) => [timeEl(a.created_at), el('code', {}, a.action), name(a.actor), name(a.target),
+        el('code', { class: 'ua' }, detailsText(a.details)), a.credential_id || '—', a.ip || '—',
         el('span', { class: 'ua' }, a.user_agent || '—'), el('code', {}, a.request_id || '—')]),
       { empty: 'No audit entries match these filters.' }));
   };

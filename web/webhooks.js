@@ -70,11 +70,12 @@ async function loadDeliveries(w, box, ctx) {
   box.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
   try {
     const page = await call('GET', `/v1/webhook_endpoints/${encodeURIComponent(w.id)}/deliveries?limit=20`);
-    box.replaceChildren(table(`Recent deliveries to ${w.url}`, ['When', 'Event', 'Attempt', 'Status', 'Latency', 'Next retry', ''],
+    box.replaceChildren(table(`Recent deliveries to ${w.url}`, ['When', 'Event', 'Attempt', 'Status', 'Error', 'Latency', 'Next retry', ''],
       page.data.map((d) => {
         const ok = d.status_code >= 200 && d.status_code < 300;
         return [timeEl(d.created_at), el('code', {}, d.event_id), String(d.attempt),
-          el('span', { class: `badge ${ok ? 'status-active' : 'status-revoked'}` }, d.status_code === null ? 'no response' : String(d.status_code)),
+          el('span', { class: `badge ${ok ? 'status-active' : 'status-revoked'}` }, d.status_code === null || d.status_code === undefined ? 'no response' : String(d.status_code)),
+          d.error || '—',
           d.latency_ms === null || d.latency_ms === undefined ? '—' : `${d.latency_ms} ms`,
           timeEl(d.next_retry_at),
           el('button', { type: 'button', 'data-action': 'redeliver', onclick: () => redeliver(d, ctx) }, 'Redeliver')];
