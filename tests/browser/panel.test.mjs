@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, useServer, signup, uniqueEmail, PASSWORD } from '../e2e/harness.mjs';
+import { ROOT, useServer, signup, uniqueEmail, PASSWORD, psql } from '../e2e/harness.mjs';
 import {
   launch, Watch, openPanel, signIn, waitSignedIn, waitSignedOut, nav, shot, nodeLogin, api, hasRoute, sleep,
 } from './lib.mjs';
@@ -396,6 +396,55 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await page.keyboard.press('Escape');
     await page.uncheck('#mode-switch');
     assert.ok(!(await page.isVisible('#mode-banner')));
+    watch.expectClean();
+  });
+
+  test('(n) a key older than 90 days is flagged for rotation; a throttled sign-in says when to try again', { timeout: 60_000 }, async () => {
+    const s = await signup(S());
+    assert.equal(s.res.status, 201);
+    const sess = await nodeLogin(S().base, s.body.email, s.body.password);
+    const made = await api(S().base, sess, 'POST', '/v1/api_keys', { name: 'legacy-export', scopes: ['read:leads'], mode: 'live' });
+    assert.equal(made.status, 201, made.text);
+    psql(`UPDATE gh.api_keys SET created_at = now() - interval '100 days' WHERE id = '${made.body.id}'`, ctx.db.name);
+    const { context, page } = await newPage();
+    await openPanel(page);
+    await signIn(page, s.body.email, s.body.password);
+    const row = keyRow(page, 'legacy-export');
+    await row.waitFor();
+    assert.match(await row.textContent(), /100 d/);
+    assert.match(await row.textContent(), /Rotate: older than 90 days/);
+    assert.match(await row.textContent(), /Never/, 'no expiry is pointed out');
+    await page.click('#signout');
+    await waitSignedOut(page);
+    // Ten wrong passwords lock the account's logins: 429 with Retry-After.
+    for (let i = 0; i < 10; i++) {
+      const r = await fetch(`${S().base}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: s.body.email, password: `wrong password ${i}` }) });
+      assert.equal(r.status, 401);
+    }
+    await page.fill('#email', s.body.email);
+    await page.fill('#password', s.body.password);
+    await page.press('#password', 'Enter');
+    await page.waitForFunction(() => /try again in \d+ s/.test(document.getElementById('signin-error').textContent));
+    assert.equal(await page.getAttribute('body', 'data-session'), 'signed-out');
+    await context.close();
+    watch.expectClean();
+  });
+
+  test('(o) force logout of everyone sends every session of the org, the caller included, to sign-in', { timeout: 60_000 }, async () => {
+    const s = await signup(S());
+    assert.equal(s.res.status, 201);
+    const a = await newPage();
+    const b = await newPage();
+    for (const x of [a, b]) { await openPanel(x.page, '#/members'); await signIn(x.page, s.body.email, s.body.password); }
+    await a.page.waitForSelector('#force-logout-all');
+    await a.page.click('#force-logout-all');
+    await a.page.click('dialog[data-dialog=confirm] button[type=submit]');
+    await waitSignedOut(a.page);
+    await nav(b.page, 'API Keys', 'keys').catch(() => {});
+    await waitSignedOut(b.page);
+    await a.context.close();
+    await b.context.close();
     watch.expectClean();
   });
 
