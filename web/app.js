@@ -190,6 +190,13 @@ $('accept-form').addEventListener('submit', (ev) => {
 
 $('signout').addEventListener('click', () => session.logout());
 
+// The skip link moves the focus; it must not change the hash (the router's).
+$('skip-link').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  const target = shown === 'signed-in' ? $('page') : document.querySelector('main section:not([hidden]) input');
+  target?.focus();
+});
+
 // ------------------------------------------------------------ mode switch
 
 $('mode-switch').addEventListener('change', (ev) => {
@@ -200,7 +207,7 @@ $('mode-switch').addEventListener('change', (ev) => {
 });
 
 addEventListener('hashchange', () => {
-  if (shown === 'signed-in') renderPage();
+  if (shown === 'signed-in') renderPage().then(() => { if (!document.querySelector('dialog')) $('page').focus({ preventScroll: true }); });
   else if (shown === 'signed-out') showSignedOut();
 });
 

@@ -280,7 +280,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     const { context, page } = await newPage(node.base);
     await openPanel(page);
     await signIn(page, admin.email, admin.password);
-    await page.waitForSelector('#page[data-page="keys"] table');
+    await page.waitForSelector('#page[data-page="keys"] :is(table, .empty)');
     await sleep(2500);
     await generateKey(page, { name: 'after-window', scopes: ['read:contracts', 'write:contracts'], expiry: isoDate(5) });
     await page.waitForSelector('dialog[data-dialog=reauth] #reauth-password', { timeout: 10_000 });
@@ -303,7 +303,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await sleep(2500);
     await keyRow(page, 'after-window').locator('button[data-action=revoke]').click();
     await page.click('dialog[data-dialog=confirm] button[type=submit]');
-    await page.waitForSelector('dialog[data-dialog=reauth]');
+    await page.waitForSelector('dialog[data-dialog=reauth]', { timeout: 10_000 });
     await page.keyboard.press('Escape');
     await page.waitForSelector('dialog[data-dialog=reauth]', { state: 'detached' });
     assert.equal(await keyRow(page, 'after-window').getAttribute('data-status'), 'active');
@@ -399,7 +399,39 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     watch.expectClean();
   });
 
-  test('(n) a key older than 90 days is flagged for rotation; a throttled sign-in says when to try again', { timeout: 60_000 }, async () => {
+  test('(l) keyboard: Tab reaches the actions, Enter opens a dialog with the focus inside, Esc returns it', { timeout: 60_000 }, async () => {
+    const { page } = main;
+    await page.goto('/#/keys');
+    await page.waitForSelector('#page[data-page="keys"] table');
+    const tabTo = async (pred, max = 40) => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(pred)) return;
+      }
+      assert.fail(`not reached by Tab: ${pred}`);
+    };
+    await page.evaluate(() => document.activeElement?.blur());
+    await tabTo(() => document.activeElement?.id === 'generate-key');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog[data-dialog=generate]');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'key-name');
+    // Every control of the dialog has a label.
+    const unlabelled = await page.$$eval('dialog input, dialog select', (l) => l.filter((i) => !i.labels?.length).map((i) => i.id || i.name));
+    assert.deepEqual(unlabelled, []);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('dialog[data-dialog=generate]', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'generate-key');
+    // The navigation, by keyboard.
+    await page.evaluate(() => document.activeElement?.blur());
+    await tabTo(() => document.activeElement?.textContent === 'Members');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#page[data-page="members"] #invite-form');
+    const unlabelledPage = await page.$$eval('#page input, #page select', (l) => l.filter((i) => !i.labels?.length && !i.getAttribute('aria-label')).map((i) => i.id || i.name));
+    assert.deepEqual(unlabelledPage, []);
+    watch.expectClean();
+  });
+
+  test('(m) a key older than 90 days is flagged for rotation; a throttled sign-in says when to try again', { timeout: 60_000 }, async () => {
     const s = await signup(S());
     assert.equal(s.res.status, 201);
     const sess = await nodeLogin(S().base, s.body.email, s.body.password);
@@ -431,7 +463,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     watch.expectClean();
   });
 
-  test('(o) force logout of everyone sends every session of the org, the caller included, to sign-in', { timeout: 60_000 }, async () => {
+  test('(n) force logout of everyone sends every session of the org, the caller included, to sign-in', { timeout: 60_000 }, async () => {
     const s = await signup(S());
     assert.equal(s.res.status, 201);
     const a = await newPage();
@@ -448,7 +480,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     watch.expectClean();
   });
 
-  test('(l) webhook endpoint creation: secret once, listed', { timeout: 60_000, skip: !HAS_WEBHOOKS() && 'needs POST /v1/webhook_endpoints (branch webhooks)' }, async () => {
+  test('(o) webhook endpoint creation: secret once, listed', { timeout: 60_000, skip: !HAS_WEBHOOKS() && 'needs POST /v1/webhook_endpoints (branch webhooks)' }, async () => {
     const { page } = main;
     await nav(page, 'Webhooks', 'webhooks');
     await page.click('#add-endpoint');
@@ -466,7 +498,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     watch.expectClean();
   });
 
-  test('(m) audit log lists the key creation and filters by action', { timeout: 60_000, skip: !HAS_AUDIT() && 'needs GET /v1/audit_log (branch events)' }, async () => {
+  test('(p) audit log lists the key creation and filters by action', { timeout: 60_000, skip: !HAS_AUDIT() && 'needs GET /v1/audit_log (branch events)' }, async () => {
     const { page } = main;
     await nav(page, 'Audit log', 'audit');
     await page.waitForSelector('#audit-list :is(table, .empty)');
