@@ -58,10 +58,14 @@ export async function render(root, { query, isCurrent }) {
     rows.push(...page.data);
     last = rows.length ? rows[rows.length - 1].id : null;
     more.hidden = !page.has_more;
-    listBox.replaceChildren(table('!Audit entries', ['When', 'Action', 'Actor', 'Target', 'Details', 'Credential', 'IP', 'User agent', 'Request'],
+    listBox.replaceChildren(table('!Audit entries', ['When', 'Action', 'Actor', 'Target', 'Details', 'Request'],
       rows.map((a) => [timeEl(a.created_at), el('code', {}, a.action), name(a.actor), name(a.target),
-        el('code', { class: 'ua' }, detailsText(a.details)), a.credential_id || '—', a.ip || '—',
-        el('span', { class: 'ua' }, a.user_agent || '—'), el('code', {}, a.request_id || '—')]),
+        el('code', { class: 'wrap' }, detailsText(a.details)),
+        el('div', { class: 'ctx' },
+          el('span', {}, `IP ${a.ip || '—'}`),
+          el('span', {}, `Credential ${a.credential_id || '—'}`),
+          el('span', { class: 'wrap' }, `User agent ${a.user_agent || '—'}`),
+          el('span', {}, `Request ${a.request_id || '—'}`))]),
       { empty: 'No audit entries match these filters.' }));
   };
   form.addEventListener('submit', (ev) => { ev.preventDefault(); load(true); });

@@ -32,7 +32,7 @@ function niceMax(max) {
  */
 export function stackedBars(buckets, { label, title, desc }) {
   const W = 720; const H = 260;
-  const m = { top: 12, right: 12, bottom: 38, left: 48 };
+  const m = { top: 26, right: 12, bottom: 30, left: 48 };
   const iw = W - m.left - m.right; const ih = H - m.top - m.bottom;
   const total = (b) => SERIES.reduce((a, x) => a + (b[x.key] || 0), 0);
   const max = niceMax(Math.max(0, ...buckets.map(total)));
@@ -46,7 +46,7 @@ export function stackedBars(buckets, { label, title, desc }) {
     g.append(s('line', { x1: 0, x2: iw, y1: y, y2: y, class: 'grid' }));
     g.append(s('text', { x: -6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, Number.isInteger(v) ? String(v) : v.toFixed(1)));
   }
-  g.append(s('text', { x: -40, y: -2, class: 'axis' }, 'requests'));
+  g.append(s('text', { x: -40, y: -14, class: 'axis' }, 'requests'));
   const n = Math.max(1, buckets.length);
   const bw = iw / n;
   const gap = bw > 6 ? Math.min(4, bw * 0.2) : 0;

@@ -96,7 +96,7 @@ export async function render(root, { keyId, query, isCurrent }) {
       SERIES.map((x) => el('div', {}, el('dt', {}, x.label), el('dd', { 'data-total': x.key }, String(totals[x.key]))))),
     el('figure', { class: 'chart-box' }, stackedBars(buckets, { label, title, desc: `Total ${totals.requests} requests: ${SERIES.map((x) => `${x.label.toLowerCase()} ${totals[x.key]}`).join(', ')}.` }),
       el('figcaption', {}, legend())),
-    totals.requests === 0 ? el('p', { class: 'empty' }, 'No requests in this period.') : null,
+    el('p', { class: 'empty', hidden: totals.requests !== 0 }, 'No requests in this period.'),
     el('p', {}, download),
     el('details', {}, el('summary', {}, 'The numbers'),
       table(title, ['Time (UTC)', 'Requests', ...SERIES.map((x) => x.label)],
