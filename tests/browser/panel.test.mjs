@@ -231,6 +231,13 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     assert.ok(Number(await page.textContent('#usage-totals [data-total=denied]')) >= 1);
     assert.ok(await page.locator('svg.chart rect').count() >= 1, 'bars drawn');
     await shot(page, 'panel-usage-key.png');
+    // The numbers as a table, and as CSV.
+    assert.ok(await page.locator('#usage-body details table tbody tr').count() >= 1);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#usage-csv')]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(csv[0], 't,requests,succeeded,denied,rate_limited,client_errors');
+    const sum = csv.slice(1).reduce((a, line) => a + Number(line.split(',')[1]), 0);
+    assert.equal(sum, total, 'the CSV has the same requests as the totals');
     await page.goto('/#/usage?range=day');
     await page.waitForSelector('#usage-totals');
     assert.ok(Number(await page.textContent('#usage-totals [data-total=requests]')) >= 10);
