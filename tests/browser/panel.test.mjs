@@ -362,6 +362,10 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await waitSignedOut(other.page);
     assert.match(await other.page.textContent('#signin-error'), /session has ended/i);
     await other.context.close();
+    // Remove them, confirmed: gone from the list.
+    await page.locator(`tr:has-text("${email}") button[data-action=remove]`).click();
+    await page.click('dialog[data-dialog=confirm] button[type=submit]');
+    await page.waitForFunction((e) => !document.querySelector('#members-list')?.textContent.includes(e), email);
     watch.expectClean();
   });
 
@@ -398,9 +402,15 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     assert.ok(await page.isVisible('#mode-banner'));
     assert.ok(await page.evaluate(() => document.body.classList.contains('test-mode')));
     await page.click('#generate-key');
-    assert.ok(await page.isChecked('#key-mode-test'));
-    await shot(page, 'panel-test-mode.png');
+    assert.ok(await page.isChecked('#key-mode-test'), 'test is the default mode in test mode');
     await page.keyboard.press('Escape');
+    await page.waitForSelector('dialog[data-dialog=generate]', { state: 'detached' });
+    await generateKey(page, { name: 'sandbox', scopes: ['read:campaigns', 'write:campaigns'], expiry: isoDate(7) });
+    const secret = await readSecret(page);
+    assert.match(secret, /^sk_test_/);
+    await closeSecret(page);
+    assert.match(await keyRow(page, 'sandbox').textContent(), /test/);
+    await shot(page, 'panel-test-mode.png');
     await page.uncheck('#mode-switch');
     assert.ok(!(await page.isVisible('#mode-banner')));
     watch.expectClean();
@@ -518,6 +528,17 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await shot(page, 'panel-webhooks.png');
     await page.locator('article[data-endpoint-id] .deliveries button[data-action=redeliver]').first().click();
     await page.waitForFunction(() => /queued for delivery again/.test(document.querySelector('#page .status')?.textContent || ''));
+    // Rotate the signing secret: a new one, shown once.
+    await page.click('article[data-endpoint-id] button[data-action=rotate-secret]');
+    await page.click('dialog[data-dialog=confirm] button[type=submit]');
+    const rotated = await readSecret(page);
+    assert.match(rotated, /^whsec_/);
+    assert.notEqual(rotated, secret);
+    await closeSecret(page);
+    // Delete, confirmed: the empty state.
+    await page.click('article[data-endpoint-id] button[data-action=delete]');
+    await page.click('dialog[data-dialog=confirm] button[type=submit]');
+    await page.waitForSelector('#webhooks-list .empty');
     watch.expectClean();
   });
 
