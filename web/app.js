@@ -42,6 +42,7 @@ function parseHash() {
 function showAccount(s) {
   $('user-email').textContent = s.user?.email ?? '';
   $('org-name').textContent = s.org?.name ?? '';
+  $('user-role').textContent = s.role ?? '';
   const exp = s.session?.access_expires_at ?? '';
   const t = $('access-expires');
   t.textContent = exp;
@@ -51,6 +52,15 @@ function showAccount(s) {
 async function renderPage() {
   if (shown !== 'signed-in') return;
   let { name, params, query } = parseHash();
+  if (name === 'accept') {
+    // An invitation link opened while signed in: it is for another account.
+    const p = document.createElement('p');
+    p.className = 'empty';
+    p.textContent = `You are signed in as ${session.current()?.user?.email ?? 'another user'}. Sign out first, then open the invitation link again to accept it.`;
+    $('page').replaceChildren(p);
+    $('page').dataset.page = 'accept';
+    return;
+  }
   if (!PAGES[name]) {
     // Sign-in, sign-up and accept links land on the first page.
     history.replaceState(null, '', '#/keys');
@@ -105,6 +115,7 @@ function render(s, reason) {
   $('loading').hidden = true;
   document.body.dataset.session = s ? 'signed-in' : 'signed-out';
   $('mode-bar').hidden = !s;
+  $('mode-banner').hidden = !s || getMode() !== 'test';
   if (s) {
     showAccount(s);
     if (shown === 'signed-in') return; // a refresh: the page stays as it is

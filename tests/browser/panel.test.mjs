@@ -310,6 +310,8 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await sleep(2500);
     await keyRow(page, 'after-window').locator('button[data-action=revoke]').click();
     await page.click('dialog[data-dialog=confirm] button[type=submit]');
+    const revoked = await node.waitForLog((o) => o.msg === 'request' && o.method === 'POST' && /\/revoke$/.test(o.path), 10_000);
+    assert.equal(revoked.status, 403, 'the revoke after the window is refused first');
     await page.waitForSelector('dialog[data-dialog=reauth]', { timeout: 10_000 });
     await page.keyboard.press('Escape');
     await page.waitForSelector('dialog[data-dialog=reauth]', { state: 'detached' });
