@@ -208,6 +208,8 @@ async function establish(path, json) {
   if (!res.ok) throw await apiError(res);
   noteServerTime(res);
   const s = fromBody(await res.json());
+  // The login body has no role; GET /v1/auth/session has (best effort).
+  try { s.role = (await fetchSession())?.role ?? null; } catch { /* shown without */ }
   setState(s, 'signed-in');
   tell({ type: 'signed-in', state: s });
   return s;

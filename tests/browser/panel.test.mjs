@@ -288,7 +288,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await openPanel(page);
     await signIn(page, admin.email, admin.password);
     await page.waitForSelector('#page[data-page="keys"] :is(table, .empty)');
-    await sleep(2500);
+    await sleep(3500); // > the 2 s window, also with whole-second timestamps
     await generateKey(page, { name: 'after-window', scopes: ['read:contracts', 'write:contracts'], expiry: isoDate(5) });
     await page.waitForSelector('dialog[data-dialog=reauth] #reauth-password', { timeout: 10_000 });
     assert.match(await page.textContent('dialog[data-dialog=reauth]'), /confirm your password/i);
@@ -307,7 +307,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
       .map((o) => `${o.path} ${o.status}`);
     assert.deepEqual(calls, ['/v1/api_keys 403', '/v1/auth/reauthenticate 401', '/v1/auth/reauthenticate 200', '/v1/api_keys 201']);
     // Cancelling the prompt abandons the action.
-    await sleep(2500);
+    await sleep(3500); // > the 2 s window, also with whole-second timestamps
     await keyRow(page, 'after-window').locator('button[data-action=revoke]').click();
     await page.click('dialog[data-dialog=confirm] button[type=submit]');
     const revoked = await node.waitForLog((o) => o.msg === 'request' && o.method === 'POST' && /\/revoke$/.test(o.path), 10_000);
@@ -388,7 +388,7 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await page.waitForFunction(() => /Settings saved/.test(document.querySelector('#page .status')?.textContent || ''));
     await shot(page, 'panel-settings.png');
     assert.equal((await api(S().base, await nodeLogin(S().base, s.body.email, s.body.password), 'GET', '/v1/org')).body.session_idle_timeout_seconds, 3);
-    await sleep(4500); // idle
+    await sleep(5500); // idle: over 3 s, also with whole-second timestamps
     await nav(page, 'API Keys', 'keys').catch(() => {});
     await waitSignedOut(page);
     assert.match(await page.textContent('#signin-error'), /session has ended/i);
