@@ -75,7 +75,7 @@ function renderList(keys, ctx) {
       el('td', {}, k.expires_at ? timeEl(k.expires_at) : el('span', { class: 'warn-text' }, 'Never')),
       el('td', {}, k.last_used_at ? [timeEl(k.last_used_at), k.last_used_ip ? el('span', { class: 'muted' }, ` from ${k.last_used_ip}`) : null] : 'Never used'),
       el('td', {}, el('span', { class: `badge status-${st}` }, stText)),
-      el('td', { class: 'actions-cell' }, actions));
+      el('td', {}, el('div', { class: 'actions-cell' }, actions)));
     return tr;
   });
   return table('!API keys', ['Name', 'Mode', 'Scopes', 'Secret', 'Age', 'Expires', 'Last used', 'Status', 'Actions'], rows,

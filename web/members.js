@@ -32,9 +32,9 @@ export async function render(root, { isCurrent }) {
         el('td', {}, role),
         el('td', {}, el('span', { class: `badge status-${u.status}` }, u.status)),
         el('td', {}, timeEl(u.created_at)),
-        el('td', { class: 'actions-cell' },
+        el('td', {}, el('div', { class: 'actions-cell' },
           u.status === 'active' ? el('button', { type: 'button', 'data-action': 'force-logout', onclick: () => forceLogout(u) }, 'Force logout') : null,
-          el('button', { type: 'button', class: 'danger', 'data-action': 'remove', onclick: () => remove(u) }, 'Remove')));
+          el('button', { type: 'button', class: 'danger', 'data-action': 'remove', onclick: () => remove(u) }, 'Remove'))));
     }), { empty: 'No members yet.' }));
   };
 
