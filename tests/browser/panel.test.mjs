@@ -86,6 +86,11 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
       }
     }
     assert.ok(scriptBytes < 200 * 1024, `first-load script ${scriptBytes} bytes`);
+    // Every module is preloaded by index.html (no import waterfall).
+    const html = fs.readFileSync(path.join(ROOT, 'web/index.html'), 'utf8');
+    const missing = fs.readdirSync(path.join(ROOT, 'web')).filter((f) => f.endsWith('.js') && f !== 'app.js')
+      .filter((f) => !html.includes(`<link rel="modulepreload" href="/${f}">`));
+    assert.deepEqual(missing, [], 'modules without a modulepreload link');
     console.log(`# (a) first-load script: ${scriptBytes} bytes`);
   });
 
