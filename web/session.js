@@ -11,6 +11,9 @@
  * Exports
  *   login(email, password)  POST /v1/auth/login; resolves to the state, or
  *                           throws an ApiError (401 invalid_credentials, 429...).
+ *   signup(email, password, orgName), acceptInvitation(token, password)
+ *                           POST /v1/signup, /v1/invitations/accept: the same.
+ *   reauthenticate(password) POST /v1/auth/reauthenticate (sensitive actions).
  *   resume()                on page load: GET /v1/auth/session; a 401 gets one
  *                           refresh (the access cookie may have expired while
  *                           the page was closed) and one more try. Resolves to
@@ -32,7 +35,8 @@
  *                           'network' (the refresh could not reach it).
  *                           Returns the function that unsubscribes.
  *   refreshDelay(exp, now)  when to refresh (ms from now), for tests.
- *   ApiError                {status, code, message} of an error answer.
+ *   ApiError                {status, code, message, param, retryAfter} of an
+ *                           error answer; apiError(res) builds one.
  *
  * Schedule. After sign-in, resume and each refresh, a timer fires at 80% of
  * the time left until access_expires_at, and never later than 1 s before
@@ -73,11 +77,13 @@ let peers = false; // another tab of the panel has been heard from
 const listeners = new Set();
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, { param = null, retryAfter = null } = {}) {
     super(message || code || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code || null;
+    this.param = param; // the field at fault, for invalid_request
+    this.retryAfter = retryAfter; // seconds, from Retry-After (429, 503)
   }
 }
 
@@ -172,10 +178,12 @@ function send(path, { method = 'GET', headers, json, ...rest } = {}) {
   });
 }
 
-async function apiError(res) {
+export async function apiError(res) {
   let e = {};
   try { e = (await res.json())?.error || {}; } catch { /* not JSON */ }
-  return new ApiError(res.status, e.code, e.message);
+  const ra = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+  return new ApiError(res.status, e.code, e.message,
+    { param: e.param ?? null, retryAfter: Number.isFinite(ra) ? ra : null });
 }
 
 /** GET /v1/auth/session: the body, or null for a 401; throws otherwise. */
@@ -189,11 +197,19 @@ async function fetchSession() {
 
 // ------------------------------------------------------------------ API
 
-export async function login(email, password) {
-  const res = await send('/v1/auth/login', { method: 'POST', json: { email, password } });
+export const login = (email, password) => establish('/v1/auth/login', { email, password });
+export const signup = (email, password, orgName) =>
+  establish('/v1/signup', { email, password, org_name: orgName });
+export const acceptInvitation = (token, password) => establish('/v1/invitations/accept', { token, password });
+
+/** Sign-up, login and invitation accept answer with the same login body. */
+async function establish(path, json) {
+  const res = await send(path, { method: 'POST', json });
   if (!res.ok) throw await apiError(res);
   noteServerTime(res);
   const s = fromBody(await res.json());
+  // The login body has no role; GET /v1/auth/session has (best effort).
+  try { s.role = (await fetchSession())?.role ?? null; } catch { /* shown without */ }
   setState(s, 'signed-in');
   tell({ type: 'signed-in', state: s });
   return s;
@@ -264,6 +280,21 @@ async function refreshLocked(seen) {
       return false;
     }
     await sleep(RETRY_DELAY_MS);
+  }
+}
+
+/** POST /v1/auth/reauthenticate: new tokens (cookies) and a fresh
+ *  reauthenticated_at; the other tabs adopt the new expiry. Throws an
+ *  ApiError (401 invalid_credentials: the session lives on; 429). */
+export async function reauthenticate(password) {
+  const res = await apiFetch('/v1/auth/reauthenticate', { method: 'POST', json: { password } });
+  if (!res.ok) throw await apiError(res);
+  noteServerTime(res);
+  const b = await res.json();
+  if (state) {
+    const s = { ...state, session: { ...state.session, ...b.session }, csrfToken: b.csrf_token ?? state.csrfToken };
+    setState(s, 'refreshed');
+    tell({ type: 'refreshed', state: s });
   }
 }
 

@@ -182,6 +182,19 @@ const gh_route gh_routes[] = {
     {.method = "GET", .path = "/app.js", .handler = gh_static_serve},
     {.method = "GET", .path = "/session.js", .handler = gh_static_serve},
     {.method = "GET", .path = "/app.css", .handler = gh_static_serve},
+    {.method = "GET", .path = "/api.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/errors.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/ui.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/reauth.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/secret.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/scopes.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/keys.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/chart.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/usage.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/settings.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/members.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/webhooks.js", .handler = gh_static_serve},
+    {.method = "GET", .path = "/audit.js", .handler = gh_static_serve},
     /* ---- admin panel (end) */
 
     /* ---- API reference (begin): docs/openapi.yaml and the page that
