@@ -73,11 +73,13 @@ int gh_cli_serve(int argc, char **argv) {
   if (!s) srv = gh_server_new(&su.cfg, &s);
   /* Deliveries start once the server runs: events only come from it (or
    * from other nodes, whose queue rows this node shares). */
-  gh_webhook_opts wo = {.threads = su.cfg.webhook_workers,
-                        .dev = su.cfg.dev,
-                        .master = su.state->webhook_key,
-                        .master_prev = su.state->has_webhook_key_prev ? su.state->webhook_key_prev : NULL};
-  if (!s) s = gh_webhook_start(&wo);
+  if (!s) {
+    gh_webhook_opts wo = {.threads = su.cfg.webhook_workers,
+                          .dev = su.cfg.dev,
+                          .master = su.state->webhook_key,
+                          .master_prev = su.state->has_webhook_key_prev ? su.state->webhook_key_prev : NULL};
+    s = gh_webhook_start(&wo);
+  }
   if (s) {
     gh_log(GH_LOG_ERROR, "gatehouse serve: start-up failed");
     gh_webhook_stop();
