@@ -9,14 +9,17 @@
  * key not matching) keeps the old certificate and says so in the log.
  *
  * Protocols: TLS 1.2 and 1.3 only; AEAD ciphers with forward secrecy
- * (GH_TLS_PRIORITIES). */
+ * (GH_TLS_PRIORITIES). X25519 is the first group: it is the key share
+ * clients send first, and preferring P-256 made GnuTLS answer most TLS 1.3
+ * handshakes with a HelloRetryRequest (an extra round trip and key). */
 #ifndef GH_TLS_H
 #define GH_TLS_H
 #include "core/status.h"
 
 #define GH_TLS_PRIORITIES                                                                                              \
   "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"               \
-  "-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+  "-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"         \
+  "%SERVER_PRECEDENCE"
 
 /* Loads the PEM certificate chain and key. Call once before the server
  * starts; GH_ERR_IO (logged) if they cannot be used. */

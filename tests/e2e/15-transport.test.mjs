@@ -51,6 +51,7 @@ function httpsGet(port, ca, target, opts = {}) {
         status: Number(lines[0].split(' ')[1]), headers, body,
         fingerprint: sock.getPeerX509Certificate?.()?.fingerprint256 ?? fingerprintOf(sock.getPeerCertificate(true)),
         protocol: sock.getProtocol(),
+        group: sock.getEphemeralKeyInfo()?.name,
       });
     });
   });
@@ -78,6 +79,10 @@ describe('TLS served by Gatehouse', () => {
     assert.equal(r.headers['strict-transport-security'], HSTS);
     assert.match(r.headers['request-id'], /^req_/);
     assert.equal(r.fingerprint, new X509Certificate(a.pem).fingerprint256);
+    // TLS 1.3 with the key share the client sent first (X25519): preferring
+    // another group would cost every handshake a HelloRetryRequest.
+    assert.equal(r.protocol, 'TLSv1.3');
+    assert.equal(r.group, 'X25519');
     const log = await srv.waitForLog((o) => o.msg === 'listening');
     assert.equal(log.tls, true);
   });
