@@ -62,9 +62,9 @@ $(BUILD)/gen/sql_embed.o: $(BUILD)/gen/sql_embed.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The admin panel (web/) likewise: served by src/http/static.c.
-$(BUILD)/gen/web_embed.c $(BUILD)/gen/web_embed.h &: scripts/embed-web.sh $(WEB)
+$(BUILD)/gen/web_embed.c $(BUILD)/gen/web_embed.h &: scripts/embed-files.sh $(WEB)
 	@mkdir -p $(BUILD)/gen
-	scripts/embed-web.sh $(BUILD)/gen $(WEB)
+	scripts/embed-files.sh web $(BUILD)/gen $(WEB)
 
 $(BUILD)/gen/web_embed.o: $(BUILD)/gen/web_embed.c
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -79,9 +79,9 @@ $(BUILD)/gen/docs_embed.list: FORCE
 	@mkdir -p $(BUILD)/gen
 	@echo '$(DOCS)' | cmp -s - $@ || echo '$(DOCS)' > $@
 
-$(BUILD)/gen/docs_embed.c $(BUILD)/gen/docs_embed.h &: scripts/embed-docs.sh $(DOCS) $(BUILD)/gen/docs_embed.list
+$(BUILD)/gen/docs_embed.c $(BUILD)/gen/docs_embed.h &: scripts/embed-files.sh $(DOCS) $(BUILD)/gen/docs_embed.list
 	@mkdir -p $(BUILD)/gen
-	scripts/embed-docs.sh $(BUILD)/gen $(DOCS)
+	scripts/embed-files.sh docs $(BUILD)/gen $(DOCS)
 
 $(BUILD)/gen/docs_embed.o: $(BUILD)/gen/docs_embed.c
 	$(CC) $(CFLAGS) -c -o $@ $<

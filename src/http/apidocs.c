@@ -51,7 +51,7 @@ gh_status gh_apidocs_serve(gh_req *r) {
   const char *data = gh_apidocs_find(name, &len);
   if (!data) return GH_ERR_NOT_FOUND;
   /* The dispatcher sends a body by its strlen() and frees it: a copy
-   * (scripts/embed-docs.sh refuses files with a NUL inside). */
+   * (scripts/embed-files.sh refuses files with a NUL inside). */
   char *copy = malloc(len + 1);
   if (!copy) return GH_ERR_NOMEM;
   memcpy(copy, data, len);

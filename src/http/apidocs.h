@@ -1,7 +1,7 @@
 /* apidocs.h: the API reference served by the binary at /docs: the OpenAPI
  * description (docs/openapi.yaml) at /docs/openapi.yaml, and a page that
  * renders it with Swagger UI (the npm package swagger-ui-dist, copied from
- * node_modules and compiled in by scripts/embed-docs.sh: no CDN).
+ * node_modules and compiled in by scripts/embed-files.sh: no CDN).
  *
  * Only the embedded files are ever served, by exact flat name, so no path
  * reaches the file system. A binary built without node_modules has no

@@ -1,5 +1,5 @@
 /* static.h: the admin panel's files (web/), compiled into the binary by
- * scripts/embed-web.sh and served by one handler from the route table.
+ * scripts/embed-files.sh and served by one handler from the route table.
  *
  * Only the embedded files are ever served: the handler looks the request
  * path up in the embedded table (flat names, no '/'), so no path can reach
