@@ -74,20 +74,6 @@ static json_t *render_delivery(const PGresult *res, int row) {
                    gh_obj_time(gh_db_getll(res, row, 10)));
 }
 
-/* 403 org_mismatch or 404 for an id of this module (or an event) that the
- * caller's context did not find (gh.object_owner knows whe_/whd_/evt_). */
-static gh_status missing(gh_req *r, const char *id, const char *prefix) {
-  if (!gh_id_valid(id, prefix)) return GH_ERR_NOT_FOUND;
-  const char *vals[1] = {id};
-  gh_db_stmt q = {"SELECT org_id FROM gh.object_owner($1)", 1, vals, NULL};
-  PGresult *res;
-  gh_status s = gh_db_exec(&q, &res);
-  if (s) return s;
-  int other = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), r->principal.org_id) != 0;
-  PQclear(res);
-  return other ? GH_ERR_ORG_MISMATCH : GH_ERR_NOT_FOUND;
-}
-
 /* Event types an endpoint may ask for: "*" alone, or a list of
  * `<object>.<verb>` names whose object is one of the contract's. The verb
  * is not pinned to today's list, so a new event type needs no change here;
@@ -195,14 +181,14 @@ gh_status gh_api_webhook_list(gh_req *r) { return gh_api_list_or_get(r, NULL, &e
 
 gh_status gh_api_webhook_get(gh_req *r) {
   const char *id = gh_req_param(r, 0);
-  if (!gh_id_valid(id, "whe_")) return missing(r, id, "whe_");
+  if (!gh_id_valid(id, "whe_")) return gh_api_missing(r, id);
   gh_status s = gh_api_list_or_get(r, id, &endpoints);
-  return s == GH_ERR_NOT_FOUND ? missing(r, id, "whe_") : s;
+  return s == GH_ERR_NOT_FOUND ? gh_api_missing(r, id) : s;
 }
 
 gh_status gh_api_webhook_delete(gh_req *r) {
   const char *id = gh_req_param(r, 0);
-  if (!gh_id_valid(id, "whe_")) return missing(r, id, "whe_");
+  if (!gh_id_valid(id, "whe_")) return gh_api_missing(r, id);
   const char *vals[1] = {id};
   /* Its queued deliveries go with it (ON DELETE CASCADE): a worker that
    * already holds one finishes that send, and its result is dropped. */
@@ -214,13 +200,13 @@ gh_status gh_api_webhook_delete(gh_req *r) {
   if (s) return s;
   int n = PQntuples(res);
   PQclear(res);
-  if (n != 1) return missing(r, id, "whe_");
+  if (n != 1) return gh_api_missing(r, id);
   return gh_req_reply(r, 204, NULL);
 }
 
 gh_status gh_api_webhook_rotate(gh_req *r) {
   const char *id = gh_req_param(r, 0);
-  if (!gh_id_valid(id, "whe_")) return missing(r, id, "whe_");
+  if (!gh_id_valid(id, "whe_")) return gh_api_missing(r, id);
   char clear[GH_WHSIGN_SECRET_MAX];
   unsigned char sealed[GH_WHSECRET_SEALED_MAX];
   size_t sealed_len = 0;
@@ -243,7 +229,7 @@ gh_status gh_api_webhook_rotate(gh_req *r) {
   if (PQntuples(res[1]) != 1 || strcmp(PQgetvalue(res[0], 0, 1), "t")) {
     gh_db_clear(res, 2);
     sodium_memzero(clear, sizeof clear);
-    return missing(r, id, "whe_");
+    return gh_api_missing(r, id);
   }
   s = reply_with_secret(r, 200, res[1], clear);
   gh_db_clear(res, 2);
@@ -252,7 +238,7 @@ gh_status gh_api_webhook_rotate(gh_req *r) {
 
 gh_status gh_api_webhook_deliveries(gh_req *r) {
   const char *id = gh_req_param(r, 0), *after = NULL;
-  if (!gh_id_valid(id, "whe_")) return missing(r, id, "whe_");
+  if (!gh_id_valid(id, "whe_")) return gh_api_missing(r, id);
   int limit;
   gh_status s = gh_api_list_params(r, "whd_", &limit, &after);
   if (s) return s;
@@ -271,7 +257,7 @@ gh_status gh_api_webhook_deliveries(gh_req *r) {
   if (s) return s;
   if (PQntuples(res[0]) != 1) {
     gh_db_clear(res, 3);
-    return missing(r, id, "whe_");
+    return gh_api_missing(r, id);
   }
   if (after && PQntuples(res[2]) == 0) {
     gh_db_clear(res, 3);
@@ -286,7 +272,7 @@ gh_status gh_api_webhook_deliveries(gh_req *r) {
 
 gh_status gh_api_event_redeliver(gh_req *r) {
   const char *id = gh_req_param(r, 0);
-  if (!gh_id_valid(id, "evt_")) return missing(r, id, "evt_");
+  if (!gh_id_valid(id, "evt_")) return gh_api_missing(r, id);
   const char *vals[1] = {id};
   gh_db_stmt q = {"SELECT $1::text, n IS NOT NULL, n FROM gh.webhook_redeliver($1) n", 1, vals, NULL};
   PGresult *res = NULL;
@@ -296,7 +282,7 @@ gh_status gh_api_event_redeliver(gh_req *r) {
   if (s) return s;
   if (PQntuples(res) != 1 || PQgetisnull(res, 0, 2)) {
     PQclear(res);
-    return missing(r, id, "evt_");
+    return gh_api_missing(r, id);
   }
   long long n = gh_db_getll(res, 0, 2);
   PQclear(res);
