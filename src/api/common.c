@@ -45,8 +45,8 @@ json_t *gh_api_list(json_t *items, int limit) {
 }
 
 gh_status gh_api_missing(gh_req *r, const char *id) {
-  static const char *const prefixes[] = {"org_", "usr_",  "inv_", "ses_", "key_", "app_", "rev_",
-                                         "cmp_", "lead_", "ctr_", "cex_", "evt_", "aud_", "whe_", "whd_"};
+  static const char *const prefixes[] = {"org_",  "usr_", "inv_", "ses_", "key_", "app_", "rev_", "cmp_",
+                                         "lead_", "ctr_", "cex_", "evt_", "aud_", "whe_", "whd_"};
   int known = 0;
   for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
     if (gh_id_valid(id, prefixes[i])) known = 1;

@@ -30,50 +30,6 @@ static int mkdir_p(const char *dir) {
   return 0;
 }
 
-/* Reads exactly len bytes of dir/name into out, creating the file from
- * fresh random bytes (rendered by `make`) when absent. */
-static gh_status load_or_create(const char *dir, const char *name, unsigned char *out, size_t len,
-                                void (*make)(unsigned char *, size_t)) {
-  char path[PATH_MAX], tmp[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  for (int attempt = 0; attempt < 2; attempt++) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ssize_t r = read(fd, out, len);
-      close(fd);
-      if (r != (ssize_t)len) {
-        gh_log(GH_LOG_ERROR, "state file %s is damaged (expected %zu bytes)", path, len);
-        return GH_ERR_IO;
-      }
-      return GH_OK;
-    }
-    if (errno != ENOENT) break;
-    unsigned char fresh[128];
-    make(fresh, len);
-    snprintf(tmp, sizeof tmp, "%s/.%s.%ld", dir, name, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) break;
-    ssize_t w = write(fd, fresh, len);
-    sodium_memzero(fresh, sizeof fresh);
-    int ok = w == (ssize_t)len && fsync(fd) == 0;
-    close(fd);
-    if (!ok) {
-      unlink(tmp);
-      break;
-    }
-    /* link() fails with EEXIST if another node won the race: read theirs. */
-    if (link(tmp, path) && errno != EEXIST) {
-      unlink(tmp);
-      break;
-    }
-    unlink(tmp);
-  }
-  gh_log(GH_LOG_ERROR, "cannot read or create state file %s: %s", path, strerror(errno));
-  return GH_ERR_IO;
-}
-
-static void make_random(unsigned char *out, size_t len) { randombytes_buf(out, len); }
-
 /* Reads dir/name (exactly len bytes) if it exists; *found says whether. */
 static gh_status load_optional(const char *dir, const char *name, unsigned char *out, size_t len, int *found) {
   char path[PATH_MAX];
@@ -104,6 +60,42 @@ static void make_hex_password(unsigned char *out, size_t len) {
   sodium_memzero(raw, sizeof raw);
   sodium_memzero(hex, sizeof hex);
 }
+
+/* Reads exactly len bytes of dir/name into out, creating the file from
+ * fresh random bytes (rendered by `make`) when absent. */
+static gh_status load_or_create(const char *dir, const char *name, unsigned char *out, size_t len,
+                                void (*make)(unsigned char *, size_t)) {
+  char path[PATH_MAX], tmp[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    int found;
+    gh_status s = load_optional(dir, name, out, len, &found);
+    if (s || found) return s;
+    unsigned char fresh[128];
+    make(fresh, len);
+    snprintf(tmp, sizeof tmp, "%s/.%s.%ld", dir, name, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) break;
+    ssize_t w = write(fd, fresh, len);
+    sodium_memzero(fresh, sizeof fresh);
+    int ok = w == (ssize_t)len && fsync(fd) == 0;
+    close(fd);
+    if (!ok) {
+      unlink(tmp);
+      break;
+    }
+    /* link() fails with EEXIST if another node won the race: read theirs. */
+    if (link(tmp, path) && errno != EEXIST) {
+      unlink(tmp);
+      break;
+    }
+    unlink(tmp);
+  }
+  gh_log(GH_LOG_ERROR, "cannot read or create state file %s: %s", path, strerror(errno));
+  return GH_ERR_IO;
+}
+
+static void make_random(unsigned char *out, size_t len) { randombytes_buf(out, len); }
 
 gh_status gh_state_load(const char *dir, gh_state *st) {
   memset(st, 0, sizeof *st);
