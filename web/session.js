@@ -261,13 +261,7 @@ async function refreshLocked(seen) {
       res = await send('/v1/auth/refresh', { method: 'POST' });
     } catch { /* network error, timeout */ }
     if (res && res.ok) {
-      noteServerTime(res);
-      const b = await res.json();
-      if (state) {
-        const s = { ...state, session: { ...state.session, ...b.session }, csrfToken: b.csrf_token ?? state.csrfToken };
-        setState(s, 'refreshed');
-        tell({ type: 'refreshed', state: s });
-      }
+      await adoptRenewed(res);
       return true;
     }
     if (res && res.status === 401) {
@@ -289,13 +283,18 @@ async function refreshLocked(seen) {
 export async function reauthenticate(password) {
   const res = await apiFetch('/v1/auth/reauthenticate', { method: 'POST', json: { password } });
   if (!res.ok) throw await apiError(res);
+  await adoptRenewed(res);
+}
+
+/** After a refresh or re-authentication answered 2xx: the new expiry and
+ *  CSRF token, here and in the other tabs. */
+async function adoptRenewed(res) {
   noteServerTime(res);
   const b = await res.json();
-  if (state) {
-    const s = { ...state, session: { ...state.session, ...b.session }, csrfToken: b.csrf_token ?? state.csrfToken };
-    setState(s, 'refreshed');
-    tell({ type: 'refreshed', state: s });
-  }
+  if (!state) return;
+  const s = { ...state, session: { ...state.session, ...b.session }, csrfToken: b.csrf_token ?? state.csrfToken };
+  setState(s, 'refreshed');
+  tell({ type: 'refreshed', state: s });
 }
 
 export async function logout({ all = false } = {}) {
