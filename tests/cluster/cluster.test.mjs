@@ -291,14 +291,21 @@ describe('three nodes behind nginx', () => {
     // copy of an event with the same id and body (at-least-once; a copy is
     // expected only around the SIGKILL).
     const eventIds = new Set();
+    const eventApps = new Set();
     for (let after = null; ;) {
       const page = await call('GET', `/v1/events?type=application.created&limit=100${after ? `&starting_after=${after}` : ''}`, { headers: auth });
       assert.equal(page.status, 200, page.text);
-      for (const e of page.json.data) eventIds.add(e.id);
+      for (const e of page.json.data) { eventIds.add(e.id); eventApps.add(e.data.object.id); }
       if (!page.json.has_more) break;
       after = page.json.data[page.json.data.length - 1].id;
     }
-    assert.equal(eventIds.size, created.length, 'one event per application created');
+    // Every application the client saw created has its event; the only
+    // others are writes that committed on the killed node while their
+    // answer was lost (the client counted them as failed).
+    assert.deepEqual(created.filter((id) => !eventApps.has(id)), [], 'applications created without their event');
+    const lostAnswers = byKind.rls_write.failed;
+    assert.ok(eventIds.size - created.length <= lostAnswers,
+      `${eventIds.size} events for ${created.length} answered creations and ${lostAnswers} lost answers`);
     const deadline = Date.now() + 60_000;
     let missing = [];
     for (;;) {
