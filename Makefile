@@ -13,14 +13,14 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS     = libmicrohttpd libpq libsodium jansson libcurl hiredis gnutls
+PKGS     = libmicrohttpd libpq libsodium jansson libcurl hiredis gnutls nettle
 CFLAGS  ?= -O2 -g
 # `override` so that `make CFLAGS=...` (make asan) adds to these, not replaces.
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
            -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
            -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lpq -lsodium -ljansson -lcurl -lhiredis -lgnutls) \
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lpq -lsodium -ljansson -lcurl -lhiredis -lgnutls -lnettle) \
            -lpthread -ldl -lm
 
 SRCS     = $(shell find src -name '*.c' ! -name main.c | sort)

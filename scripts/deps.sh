@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 DEB_PACKAGES=(
   build-essential pkg-config
-  libmicrohttpd-dev libgnutls28-dev libpq-dev libsodium-dev libjansson-dev libcurl4-openssl-dev
+  libmicrohttpd-dev libgnutls28-dev nettle-dev libpq-dev libsodium-dev libjansson-dev libcurl4-openssl-dev
   libhiredis-dev libcmocka-dev
   postgresql-15 postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl

@@ -16,6 +16,7 @@
 #include "auth/session.h"
 #include "auth/throttle.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/text.h"
@@ -84,7 +85,7 @@ static gh_status login_work(gh_req *r) {
   gh_status s = gh_db_exec(&q, &res);
   if (s) return s;
   if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
-    snprintf(user_id, sizeof user_id, "%s", PQgetvalue(res, 0, 0));
+    gh_buf_copy(user_id, sizeof user_id, PQgetvalue(res, 0, 0));
     hash = PQgetvalue(res, 0, 1);
   }
   /* Throttled before the password is looked at: the account (its user id,

@@ -15,6 +15,7 @@
 #include "api/objects.h"
 #include "auth/apikey.h"
 #include "auth/token.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/text.h"
 #include "db/db.h"
@@ -42,7 +43,7 @@ const gh_field gh_api_key_rotate_body[] = {
 static json_t *render_key(const PGresult *res, int row) {
   json_t *scopes = json_array();
   char buf[512];
-  snprintf(buf, sizeof buf, "%s", PQgetvalue(res, row, 4));
+  gh_buf_copy(buf, sizeof buf, PQgetvalue(res, row, 4));
   char *save = NULL;
   for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
     json_array_append_new(scopes, json_string(t));

@@ -7,38 +7,44 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/buf.h"
 
-/* Writes the scope names of bits, each wrapped in quote (or bare when
- * quote is empty) and separated by sep, into out. Returns the length. */
-static size_t scope_text(uint32_t bits, const char *quote, const char *sep, char *out, size_t size) {
-  size_t used = 0;
-  out[0] = '\0';
-  for (uint32_t b = 1; b <= GH_SCOPE_ADMIN; b <<= 1) {
-    if (!(bits & b)) continue;
-    int w = snprintf(out + used, size - used, "%s%s%s%s", used ? sep : "", quote, gh_scope_name(b), quote);
-    if (w < 0 || (size_t)w >= size - used) break;
-    used += (size_t)w;
+/* Appends the scope names of bits, each wrapped in quote (or bare when
+ * quote is empty) and separated by sep. */
+static void scope_text(gh_buf *b, uint32_t bits, const char *quote, const char *sep) {
+  size_t start = b->len;
+  for (uint32_t bit = 1; bit <= GH_SCOPE_ADMIN; bit <<= 1) {
+    if (!(bits & bit)) continue;
+    if (b->len > start) gh_buf_str(b, sep);
+    gh_buf_str(b, quote);
+    gh_buf_str(b, gh_scope_name(bit));
+    gh_buf_str(b, quote);
   }
-  return used;
 }
 
 /* Written directly rather than through jansson: this is the cheapest
  * authenticated call, and every value is an id or a scope name. */
 gh_status gh_api_me(gh_req *r) {
   const gh_principal *p = &r->principal;
-  int key = p->kind == GH_CRED_API_KEY;
-  char scopes[320], *text = NULL;
-  scope_text(p->scopes, "\"", ",", scopes, sizeof scopes);
-  int n =
-      key ? asprintf(&text,
-                     "{\"type\":\"api_key\",\"org_id\":\"%s\",\"livemode\":%s,\"scopes\":[%s],\"api_key_id\":\"%s\"}",
-                     p->org_id, p->livemode ? "true" : "false", scopes, p->credential_id)
-          : asprintf(&text,
-                     "{\"type\":\"session\",\"org_id\":\"%s\",\"livemode\":%s,\"scopes\":[%s],\"user_id\":\"%s\","
-                     "\"session_id\":\"%s\"}",
-                     p->org_id, p->livemode ? "true" : "false", scopes, p->user_id, p->credential_id);
-  if (n < 0) return GH_ERR_NOMEM;
-  return gh_req_reply_text(r, 200, "application/json; charset=utf-8", text);
+  char text[1024];
+  gh_buf b;
+  gh_buf_init(&b, text, sizeof text);
+  gh_buf_str(&b, p->kind == GH_CRED_API_KEY ? "{\"type\":\"api_key\",\"org_id\":\"" : "{\"type\":\"session\",\"org_id\":\"");
+  gh_buf_str(&b, p->org_id);
+  gh_buf_str(&b, p->livemode ? "\",\"livemode\":true,\"scopes\":[" : "\",\"livemode\":false,\"scopes\":[");
+  scope_text(&b, p->scopes, "\"", ",");
+  if (p->kind == GH_CRED_API_KEY) {
+    gh_buf_str(&b, "],\"api_key_id\":\"");
+  } else {
+    gh_buf_str(&b, "],\"user_id\":\"");
+    gh_buf_str(&b, p->user_id);
+    gh_buf_str(&b, "\",\"session_id\":\"");
+  }
+  gh_buf_str(&b, p->credential_id);
+  gh_buf_str(&b, "\"}");
+  char *owned = b.cut ? NULL : strdup(text); /* every scope and id fits: a cut is a bug */
+  if (!owned) return b.cut ? GH_ERR_INTERNAL : GH_ERR_NOMEM;
+  return gh_req_reply_text(r, 200, "application/json; charset=utf-8", owned);
 }
 
 gh_status gh_api_auth_check(gh_req *r) {
@@ -50,7 +56,9 @@ gh_status gh_api_auth_check(gh_req *r) {
     if (!(p->scopes & bit)) return GH_ERR_FORBIDDEN;
   }
   char scopes[256];
-  scope_text(p->scopes, "", " ", scopes, sizeof scopes);
+  gh_buf b;
+  gh_buf_init(&b, scopes, sizeof scopes);
+  scope_text(&b, p->scopes, "", " ");
   gh_req_add_header(r, "Gatehouse-Org-Id", p->org_id);
   gh_req_add_header(r, "Gatehouse-Livemode", p->livemode ? "true" : "false");
   gh_req_add_header(r, "Gatehouse-Scopes", scopes);

@@ -24,6 +24,7 @@
 #include "auth/throttle.h"
 #include "auth/token.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -315,7 +316,7 @@ static gh_status accept_work(gh_req *r) {
   if (s) return s;
   char user_id[GH_ID_MAX];
   int found = PQntuples(res) == 1;
-  if (found) snprintf(user_id, sizeof user_id, "%s", PQgetvalue(res, 0, 0));
+  if (found) gh_buf_copy(user_id, sizeof user_id, PQgetvalue(res, 0, 0));
   PQclear(res);
   if (!found) return gh_req_error(r, GH_ERR_INVALID_REQUEST, "token", "The invitation is unknown, used or expired.");
   if ((s = gh_session_issue(r, user_id, &r->principal, "user.joined"))) return s;

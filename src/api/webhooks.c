@@ -23,6 +23,7 @@
 #include "api/objects.h"
 #include "config/config.h"
 #include "config/state.h"
+#include "core/buf.h"
 #include "core/rand.h"
 #include "db/db.h"
 #include "events/events.h"
@@ -47,7 +48,7 @@ const gh_field gh_api_webhook_create_body[] = {
 static json_t *render_endpoint(const PGresult *res, int row) {
   json_t *events = json_array();
   char buf[MAX_EVENTS * 72];
-  snprintf(buf, sizeof buf, "%s", PQgetvalue(res, row, 4));
+  gh_buf_copy(buf, sizeof buf, PQgetvalue(res, row, 4));
   char *save = NULL;
   for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
     json_array_append_new(events, json_string(t));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "db/db.h"
@@ -26,7 +27,7 @@ void gh_activity_note(const char *session_id, int64_t at) {
   /* Full (the database is slow or away): the newest activity of a session
    * matters most, so overwrite the oldest entry. */
   int i = queued < QUEUE_MAX ? queued++ : (int)(at % QUEUE_MAX);
-  snprintf(queue[i].id, sizeof queue[i].id, "%s", session_id);
+  gh_buf_copy(queue[i].id, sizeof queue[i].id, session_id);
   queue[i].at = at;
   pthread_mutex_unlock(&mu);
 }

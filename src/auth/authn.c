@@ -11,6 +11,7 @@
 #include "auth/keyuse.h"
 #include "auth/sesscache.h"
 #include "auth/token.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "db/listen.h"
@@ -19,9 +20,9 @@
 
 void gh_authn_read_session(const PGresult *res, int c, gh_sessinfo *s) {
   memset(s, 0, sizeof *s);
-  snprintf(s->session_id, sizeof s->session_id, "%s", PQgetvalue(res, 0, c));
-  snprintf(s->user_id, sizeof s->user_id, "%s", PQgetvalue(res, 0, c + 1));
-  snprintf(s->org_id, sizeof s->org_id, "%s", PQgetvalue(res, 0, c + 2));
+  gh_buf_copy(s->session_id, sizeof s->session_id, PQgetvalue(res, 0, c));
+  gh_buf_copy(s->user_id, sizeof s->user_id, PQgetvalue(res, 0, c + 1));
+  gh_buf_copy(s->org_id, sizeof s->org_id, PQgetvalue(res, 0, c + 2));
   s->access_expires_at = gh_db_getll(res, 0, c + 3);
   s->expires_at = gh_db_getll(res, 0, c + 4);
   s->last_active_at = s->flushed_at = gh_db_getll(res, 0, c + 5);
@@ -45,17 +46,17 @@ static gh_status session_from_db(const unsigned char hash[32], gh_sessinfo *s, c
   }
   gh_authn_read_session(res, 2, s);
   s->admin = !strcmp(PQgetvalue(res, 0, 0), "admin");
-  snprintf(state, 16, "%s", PQgetvalue(res, 0, 1));
+  gh_buf_copy(state, 16, PQgetvalue(res, 0, 1));
   PQclear(res);
   return GH_OK;
 }
 
 void gh_authn_fill_session(gh_principal *p, const gh_sessinfo *s, const unsigned char hash[32], int64_t now) {
   p->kind = GH_CRED_SESSION;
-  snprintf(p->credential_id, sizeof p->credential_id, "%s", s->session_id);
-  snprintf(p->user_id, sizeof p->user_id, "%s", s->user_id);
-  snprintf(p->org_id, sizeof p->org_id, "%s", s->org_id);
-  snprintf(p->role, sizeof p->role, "%s", s->admin ? "admin" : "member");
+  gh_buf_copy(p->credential_id, sizeof p->credential_id, s->session_id);
+  gh_buf_copy(p->user_id, sizeof p->user_id, s->user_id);
+  gh_buf_copy(p->org_id, sizeof p->org_id, s->org_id);
+  gh_buf_copy(p->role, sizeof p->role, s->admin ? "admin" : "member");
   p->scopes = s->admin ? GH_SCOPE_ALL : GH_SCOPE_RESOURCES;
   p->access_expires_at = s->access_expires_at;
   p->expires_at = s->expires_at;
@@ -108,7 +109,7 @@ gh_status gh_authn_session(const unsigned char hash[32], gh_principal *p) {
 uint32_t gh_authn_scope_bits(const char *list) {
   uint32_t bits = 0;
   char buf[512];
-  snprintf(buf, sizeof buf, "%s", list);
+  gh_buf_copy(buf, sizeof buf, list);
   char *save = NULL;
   for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
     bits |= gh_scope_parse(t);
@@ -133,8 +134,8 @@ static gh_status key_info(const unsigned char hash[32], gh_keyinfo *k) {
     return GH_ERR_UNAUTHORIZED;
   }
   memset(k, 0, sizeof *k);
-  snprintf(k->key_id, sizeof k->key_id, "%s", PQgetvalue(res, 0, 0));
-  snprintf(k->org_id, sizeof k->org_id, "%s", PQgetvalue(res, 0, 1));
+  gh_buf_copy(k->key_id, sizeof k->key_id, PQgetvalue(res, 0, 0));
+  gh_buf_copy(k->org_id, sizeof k->org_id, PQgetvalue(res, 0, 1));
   k->livemode = !strcmp(PQgetvalue(res, 0, 2), "t");
   k->scopes = gh_authn_scope_bits(PQgetvalue(res, 0, 3));
   k->expires_at = gh_db_getll(res, 0, 4);
@@ -158,8 +159,8 @@ static gh_status authn_key(gh_req *r, const char *key, size_t n) {
     /* The secret matched this key's hash, so the use is this key's own:
      * its owner sees a revoked key still being tried (docs/decisions.md 50). */
     if (k.livemode == live) {
-      snprintf(r->refused_key_id, sizeof r->refused_key_id, "%s", k.key_id);
-      snprintf(r->refused_key_org, sizeof r->refused_key_org, "%s", k.org_id);
+      gh_buf_copy(r->refused_key_id, sizeof r->refused_key_id, k.key_id);
+      gh_buf_copy(r->refused_key_org, sizeof r->refused_key_org, k.org_id);
     }
     return GH_ERR_UNAUTHORIZED;
   }
@@ -167,8 +168,8 @@ static gh_status authn_key(gh_req *r, const char *key, size_t n) {
   p->kind = GH_CRED_API_KEY;
   p->livemode = k.livemode;
   p->scopes = k.scopes;
-  snprintf(p->org_id, sizeof p->org_id, "%s", k.org_id);
-  snprintf(p->credential_id, sizeof p->credential_id, "%s", k.key_id);
+  gh_buf_copy(p->org_id, sizeof p->org_id, k.org_id);
+  gh_buf_copy(p->credential_id, sizeof p->credential_id, k.key_id);
   p->expires_at = k.expires_at;
   memcpy(p->hash, hash, 32);
   gh_keyuse_note(k.key_id, gh_now(), r->client_ip);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/text.h"
@@ -31,14 +32,14 @@ void gh_keyuse_note(const char *key_id, int64_t at, const char *ip) {
   for (int n = 0; n < SLOTS; n++, i = (i + 1) & (SLOTS - 1)) {
     use *u = &table[i];
     if (!u->id[0] && used < SLOTS * 3 / 4) {
-      snprintf(u->id, sizeof u->id, "%s", key_id);
+      gh_buf_copy(u->id, sizeof u->id, key_id);
       used++;
     } else if (strcmp(u->id, key_id)) {
       if (!u->id[0]) break; /* full: left for the next batch */
       continue;
     }
     u->at = at;
-    snprintf(u->ip, sizeof u->ip, "%s", ip);
+    gh_buf_copy(u->ip, sizeof u->ip, ip);
     break;
   }
   pthread_mutex_unlock(&mu);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/rand.h"
 #include "core/text.h"
 
@@ -71,10 +72,10 @@ void gh_profile_put(const char *session_id, const char *user_id, const char *org
                     const char *org_json, const char *role, uint64_t seen) {
   entry *n = calloc(1, sizeof *n);
   if (!n) return;
-  snprintf(n->session_id, sizeof n->session_id, "%s", session_id);
-  snprintf(n->user_id, sizeof n->user_id, "%s", user_id);
-  snprintf(n->org_id, sizeof n->org_id, "%s", org_id);
-  snprintf(n->role, sizeof n->role, "%s", role);
+  gh_buf_copy(n->session_id, sizeof n->session_id, session_id);
+  gh_buf_copy(n->user_id, sizeof n->user_id, user_id);
+  gh_buf_copy(n->org_id, sizeof n->org_id, org_id);
+  gh_buf_copy(n->role, sizeof n->role, role);
   n->user_json = strdup(user_json);
   n->org_json = strdup(org_json);
   uint32_t h = hash(session_id);

@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "auth/token.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "db/db.h"
 
@@ -96,9 +97,9 @@ gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, cons
     memset(p, 0, sizeof *p);
     p->kind = GH_CRED_SESSION;
     p->livemode = true;
-    snprintf(p->credential_id, sizeof p->credential_id, "%s", PQgetvalue(res, 0, 0));
-    snprintf(p->org_id, sizeof p->org_id, "%s", PQgetvalue(res, 0, 1));
-    snprintf(p->user_id, sizeof p->user_id, "%s", user_id);
+    gh_buf_copy(p->credential_id, sizeof p->credential_id, PQgetvalue(res, 0, 0));
+    gh_buf_copy(p->org_id, sizeof p->org_id, PQgetvalue(res, 0, 1));
+    gh_buf_copy(p->user_id, sizeof p->user_id, user_id);
     p->expires_at = gh_db_getll(res, 0, 2);
     p->access_expires_at = gh_db_getll(res, 0, 3);
     p->idle_expires_at = gh_db_getll(res, 0, 4);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
+
 /* Per-request lines are buffered per thread and written by a flusher every
  * FLUSH_MS (and when a buffer fills, at gh_log_flush() and before any
  * warning or error): one write(2) per request was the largest cost of the
@@ -152,20 +154,39 @@ static void timestamp(char out[32]) {
     strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_sec = ts.tv_sec;
   }
-  snprintf(out, 32, "%.20s.%03dZ", cached, (int)(ts.tv_nsec / 1000000) % 1000);
+  gh_buf b;
+  gh_buf_init(&b, out, 32);
+  gh_buf_str(&b, cached);
+  gh_buf_char(&b, '.');
+  gh_buf_uint_padded(&b, (unsigned long long)(ts.tv_nsec / 1000000) % 1000, 3);
+  gh_buf_char(&b, 'Z');
 }
 
 void gh_log_fields(gh_log_level level, const char *msg, const char *fields) {
   char ts[32], line[2048];
   timestamp(ts);
-  int n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"%s%s}\n", ts, level_name(level),
-                   msg, fields && *fields ? "," : "", fields ? fields : "");
-  if (n < 0) return;
-  if ((size_t)n >= sizeof line) { /* never cut a line into invalid JSON */
-    n = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\",\"truncated\":true}\n", ts,
-                 level_name(level), msg);
+  gh_buf b;
+  gh_buf_init(&b, line, sizeof line);
+  gh_buf_str(&b, "{\"ts\":\"");
+  gh_buf_str(&b, ts);
+  gh_buf_str(&b, "\",\"level\":\"");
+  gh_buf_str(&b, level_name(level));
+  gh_buf_str(&b, "\",\"msg\":\"");
+  gh_buf_str(&b, msg);
+  gh_buf_char(&b, '"');
+  size_t head = b.len;
+  if (fields && *fields) {
+    gh_buf_char(&b, ',');
+    gh_buf_str(&b, fields);
   }
-  emit(line, (size_t)n, level >= GH_LOG_WARN);
+  gh_buf_str(&b, "}\n");
+  if (b.cut) { /* never cut a line into invalid JSON */
+    b.len = head;
+    b.cut = false;
+    gh_buf_str(&b, ",\"truncated\":true}\n");
+    if (b.cut) return;
+  }
+  emit(line, b.len, level >= GH_LOG_WARN);
 }
 
 void gh_log(gh_log_level level, const char *fmt, ...) {

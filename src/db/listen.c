@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "db/db.h"
@@ -65,7 +66,7 @@ static int call(PGconn *c, const char *sql, const char *a, const char *b) {
 /* "kind:id:seq" → handler; returns seq (0 if malformed). */
 static long long handle(const char *payload) {
   char buf[160];
-  snprintf(buf, sizeof buf, "%s", payload);
+  gh_buf_copy(buf, sizeof buf, payload);
   char *a = strchr(buf, ':'), *b = a ? strrchr(a + 1, ':') : NULL;
   if (!a || !b) return 0;
   *a = *b = '\0';

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "sql_embed.h"
 
@@ -74,7 +75,7 @@ static gh_status install_context(PGconn *c, const char *want, char *impl, size_t
     snprintf(path, sizeof path, "sql/context/%s.sql", have);
     const char *sql = find_file(path);
     gh_status s = sql ? exec_sql(c, sql, path, 0) : GH_ERR_INTERNAL;
-    snprintf(impl, impl_size, "%s", have);
+    gh_buf_copy(impl, impl_size, have);
     free(have);
     return s;
   }
@@ -99,7 +100,7 @@ static gh_status install_context(PGconn *c, const char *want, char *impl, size_t
     }
     if (!s) s = exec_sql(c, "COMMIT", "COMMIT", 0);
     if (!s) {
-      snprintf(impl, impl_size, "%s", order[i]);
+      gh_buf_copy(impl, impl_size, order[i]);
       return GH_OK;
     }
     exec_sql(c, "ROLLBACK", "ROLLBACK", 1);

@@ -1,6 +1,7 @@
 /* body.c: JSON body validation (see body.h). */
 #include "http/body.h"
 
+#include "core/buf.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,8 +54,8 @@ static int type_ok(const json_t *v, const gh_field *f) {
 }
 
 static gh_status fail(char *param, size_t psz, const char *pname, char *msg, size_t msz, const char *text) {
-  snprintf(param, psz, "%s", pname ? pname : "");
-  snprintf(msg, msz, "%s", text);
+  gh_buf_copy(param, psz, pname ? pname : "");
+  gh_buf_copy(msg, msz, text);
   return GH_ERR_INVALID_REQUEST;
 }
 

@@ -210,25 +210,29 @@ const gh_route gh_routes[] = {
 /* clang-format on */
 const int gh_routes_count = sizeof gh_routes / sizeof *gh_routes;
 
-/* Matches one pattern; fills params on success. */
+/* Matches one pattern; fills params on success. Walks both strings once
+ * and gives up at the first differing byte: every request tries the
+ * patterns in order, and most differ from the path a few bytes in. */
 static int match_path(const char *pattern, const char *path, char params[][GH_ID_MAX * 2], int *nparams) {
   int n = 0;
   const char *p = pattern, *s = path;
   while (*p && *s) {
     if (*p != '/' || *s != '/') return 0;
     p++, s++;
-    const char *pe = strchr(p, '/'), *se = strchr(s, '/');
-    size_t plen = pe ? (size_t)(pe - p) : strlen(p);
-    size_t slen = se ? (size_t)(se - s) : strlen(s);
-    if (plen && p[0] == '{') {
+    if (*p == '{') {
+      size_t slen = strcspn(s, "/");
       if (slen == 0 || slen >= GH_ID_MAX * 2 || n >= GH_MAX_PATH_PARAMS) return 0;
       memcpy(params[n], s, slen);
       params[n][slen] = '\0';
       n++;
-    } else if (plen != slen || memcmp(p, s, plen)) {
-      return 0;
+      s += slen;
+      while (*p && *p != '/')
+        p++;
+    } else {
+      while (*p && *p != '/' && *p == *s)
+        p++, s++;
+      if ((*p && *p != '/') || (*s && *s != '/')) return 0;
     }
-    p += plen, s += slen;
   }
   if (*p || *s) return 0;
   *nparams = n;

@@ -26,6 +26,7 @@
 #include "auth/token.h"
 #include "auth/csrf.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -124,8 +125,8 @@ gh_status gh_req_reply_text(gh_req *r, int http, const char *ctype, char *text) 
 
 gh_status gh_req_error(gh_req *r, gh_status s, const char *param, const char *message) {
   r->error = s;
-  snprintf(r->error_param, sizeof r->error_param, "%s", param ? param : "");
-  snprintf(r->error_message, sizeof r->error_message, "%s", message ? message : "");
+  gh_buf_copy(r->error_param, sizeof r->error_param, param ? param : "");
+  gh_buf_copy(r->error_message, sizeof r->error_message, message ? message : "");
   return s;
 }
 
@@ -254,15 +255,26 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
   return MHD_YES;
 }
 
+/* a.b.c.d without inet_ntop, which formats through sprintf. */
+static void ipv4_text(const struct in_addr *a, char *out, size_t size) {
+  const unsigned char *b = (const unsigned char *)&a->s_addr;
+  gh_buf t;
+  gh_buf_init(&t, out, size);
+  for (int i = 0; i < 4; i++) {
+    if (i) gh_buf_char(&t, '.');
+    gh_buf_int(&t, b[i]);
+  }
+}
+
 /* The peer, then what the transport rules (http/transport.h) make of it:
  * whether the request counts as HTTPS and who the client is. Returns
  * GH_ERR_HTTPS_REQUIRED for plain HTTP that may not be served. */
 static gh_status transport(gh_req *r) {
   const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  snprintf(r->peer_ip, sizeof r->peer_ip, "unknown");
+  gh_buf_copy(r->peer_ip, sizeof r->peer_ip, "unknown");
   const struct sockaddr *sa = ci ? ci->client_addr : NULL;
   if (sa && sa->sa_family == AF_INET)
-    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->peer_ip, sizeof r->peer_ip);
+    ipv4_text(&((const struct sockaddr_in *)sa)->sin_addr, r->peer_ip, sizeof r->peer_ip);
   else if (sa && sa->sa_family == AF_INET6)
     inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->peer_ip, sizeof r->peer_ip);
   gh_transport_in in = {r->peer_ip, serving_tls, NULL, NULL, &trusted_proxies};
@@ -431,7 +443,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   switch (r->state) {
   case ST_NEW: {
     r->conn = c;
-    snprintf(r->method, sizeof r->method, "%s", method);
+    gh_buf_copy(r->method, sizeof r->method, method);
     r->http11 = !strcmp(version, MHD_HTTP_VERSION_1_1);
     r->path = strdup(url);
     if (!r->path) return MHD_NO;
@@ -498,16 +510,38 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   char path[512], method[32], fields[1024];
   gh_text_log_safe(r->path, path, sizeof path);
   gh_text_log_safe(r->method, method, sizeof method);
-  int n = snprintf(
-      fields, sizeof fields,
-      "\"request_id\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"duration_us\":%lld,\"ip\":\"%s\"", r->id,
-      method, path, status, (long long)dur, r->client_ip);
-  if (r->principal.kind && n > 0 && (size_t)n < sizeof fields)
-    n += snprintf(fields + n, sizeof fields - (size_t)n, ",\"credential_id\":\"%s\"", r->principal.credential_id);
-  if (r->error && n > 0 && (size_t)n < sizeof fields)
-    n += snprintf(fields + n, sizeof fields - (size_t)n, ",\"error\":\"%s\"", gh_status_code(r->error));
-  if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && n > 0 && (size_t)n < sizeof fields)
-    snprintf(fields + n, sizeof fields - (size_t)n, ",\"terminated\":%d", (int)toe);
+  gh_buf b;
+  gh_buf_init(&b, fields, sizeof fields);
+  gh_buf_str(&b, "\"request_id\":\"");
+  gh_buf_str(&b, r->id);
+  gh_buf_str(&b, "\",\"method\":\"");
+  gh_buf_str(&b, method);
+  gh_buf_str(&b, "\",\"path\":\"");
+  gh_buf_str(&b, path);
+  gh_buf_str(&b, "\",\"status\":");
+  gh_buf_int(&b, status);
+  gh_buf_str(&b, ",\"duration_us\":");
+  gh_buf_int(&b, dur);
+  gh_buf_str(&b, ",\"ip\":\"");
+  gh_buf_str(&b, r->client_ip);
+  gh_buf_char(&b, '"');
+  if (r->principal.kind) {
+    gh_buf_str(&b, ",\"credential_id\":\"");
+    gh_buf_str(&b, r->principal.credential_id);
+    gh_buf_char(&b, '"');
+  }
+  if (r->error) {
+    gh_buf_str(&b, ",\"error\":\"");
+    gh_buf_str(&b, gh_status_code(r->error));
+    gh_buf_char(&b, '"');
+  }
+  if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+    gh_buf_str(&b, ",\"terminated\":");
+    gh_buf_int(&b, (int)toe);
+  }
+  /* Sized for the longest fields (path and method are bounded above);
+   * a cut fragment would make the line invalid JSON. */
+  if (b.cut) fields[0] = '\0';
   gh_log_fields(status >= 500 || status == 0 ? GH_LOG_WARN : GH_LOG_INFO, "request", fields);
   req_free(r);
   *con_cls = NULL;

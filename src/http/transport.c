@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/buf.h"
+
 /* Text → 16 bytes (IPv4 as ::ffff:a.b.c.d, so one comparison serves both);
  * returns the family it was written in, or 0. */
 static int to16(const char *ip, unsigned char out[16]) {
@@ -74,9 +76,9 @@ gh_status gh_cidr_list_parse(const char *text, gh_cidr_list *out, char *bad, siz
     trim(item);
     if (!*item) continue;
     char shown[80];
-    snprintf(shown, sizeof shown, "%s", item);
+    gh_buf_copy(shown, sizeof shown, item);
     if (out->n == GH_TRANSPORT_MAX_CIDRS || !parse_one(item, &out->cidr[out->n])) {
-      if (bad_size) snprintf(bad, bad_size, "%s", shown);
+      if (bad_size) gh_buf_copy(bad, bad_size, shown);
       s = GH_ERR_INVALID_REQUEST;
       break;
     }
@@ -135,7 +137,7 @@ static bool forwarded_client(const char *xff, const gh_cidr_list *trusted, char 
     if (!last_element(copy, item, sizeof item)) break;
     unsigned char a[16];
     if (!to16(item, a)) break; /* junk (or "unknown"): stop believing */
-    snprintf(out, size, "%s", item);
+    gh_buf_copy(out, size, item);
     found = true;
     if (!gh_cidr_list_contains(trusted, item)) break;
     char *comma = strrchr(copy, ',');
@@ -148,7 +150,7 @@ static bool forwarded_client(const char *xff, const gh_cidr_list *trusted, char 
 
 void gh_transport_decide(const gh_transport_in *in, gh_transport_out *out) {
   memset(out, 0, sizeof *out);
-  snprintf(out->client_ip, sizeof out->client_ip, "%s", in->peer_ip ? in->peer_ip : "unknown");
+  gh_buf_copy(out->client_ip, sizeof out->client_ip, in->peer_ip ? in->peer_ip : "unknown");
   out->https = in->tls;
   out->via_proxy = in->trusted && in->peer_ip && gh_cidr_list_contains(in->trusted, in->peer_ip);
   if (out->via_proxy) {
@@ -157,7 +159,7 @@ void gh_transport_decide(const gh_transport_in *in, gh_transport_out *out) {
       out->https = !strcasecmp(proto, "https");
     char client[GH_IP_TEXT_MAX];
     if (in->forwarded_for && forwarded_client(in->forwarded_for, in->trusted, client, sizeof client))
-      snprintf(out->client_ip, sizeof out->client_ip, "%s", client);
+      gh_buf_copy(out->client_ip, sizeof out->client_ip, client);
   }
   out->refuse = !out->https && !gh_transport_is_loopback(in->peer_ip);
 }

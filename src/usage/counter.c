@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "db/db.h"
@@ -67,8 +68,8 @@ int gh_usage_table_add(gh_usage_table *t, uint32_t hash, const char *org_id, con
     if (!e->org_id[0]) {
       /* Not present (probing stops at the first empty slot). */
       if (t->used >= FILL_MAX) return -1;
-      snprintf(e->org_id, sizeof e->org_id, "%s", org_id);
-      snprintf(e->key_id, sizeof e->key_id, "%s", key_id);
+      gh_buf_copy(e->org_id, sizeof e->org_id, org_id);
+      gh_buf_copy(e->key_id, sizeof e->key_id, key_id);
       e->minute = minute;
       memset(&e->c, 0, sizeof e->c);
       t->used++;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -148,8 +149,8 @@ static job *job_new(const PGresult *r, int row) {
   if (!j) return NULL;
   j->queue_id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
   j->attempt = (int)strtol(PQgetvalue(r, row, 1), NULL, 10);
-  snprintf(j->event_id, sizeof j->event_id, "%s", PQgetvalue(r, row, 2));
-  snprintf(j->endpoint_id, sizeof j->endpoint_id, "%s", PQgetvalue(r, row, 7));
+  gh_buf_copy(j->event_id, sizeof j->event_id, PQgetvalue(r, row, 2));
+  gh_buf_copy(j->endpoint_id, sizeof j->endpoint_id, PQgetvalue(r, row, 7));
   j->body = make_body(j->event_id, PQgetvalue(r, row, 3), PQgetvalue(r, row, 4), !strcmp(PQgetvalue(r, row, 5), "t"),
                       PQgetvalue(r, row, 6), &j->body_len);
   if (!j->body) goto fail;

@@ -12,6 +12,7 @@
 
 #include "audit/audit.h"
 #include "config/config.h"
+#include "core/buf.h"
 #include "core/rand.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -206,6 +207,35 @@ static void route_matching(void **st) {
 
 /* Header text stored in the audit log: valid UTF-8 kept, invalid bytes and
  * control characters dropped, cut on a character boundary. */
+static void text_builder(void **st) {
+  (void)st;
+  char mem[16];
+  gh_buf b;
+  gh_buf_init(&b, mem, sizeof mem);
+  assert_string_equal(mem, "");
+  gh_buf_str(&b, "n=");
+  gh_buf_int(&b, -42);
+  gh_buf_char(&b, ' ');
+  gh_buf_uint_padded(&b, 7, 3);
+  gh_buf_str(&b, NULL);
+  assert_string_equal(mem, "n=-42 007");
+  assert_false(b.cut);
+  assert_int_equal(b.len, strlen(mem));
+  gh_buf_int(&b, -9223372036854775807LL - 1); /* LLONG_MIN: cut to fit */
+  assert_true(b.cut);
+  assert_int_equal(strlen(mem), sizeof mem - 1);
+  assert_string_equal(mem, "n=-42 007-92233");
+  gh_buf_init(&b, mem, sizeof mem);
+  gh_buf_int(&b, 0);
+  gh_buf_uint_padded(&b, 123456, 2); /* width is a minimum */
+  assert_string_equal(mem, "0123456");
+  char small[4];
+  assert_int_equal(gh_buf_copy(small, sizeof small, "abcdef"), 6); /* >= size: cut */
+  assert_string_equal(small, "abc");
+  assert_int_equal(gh_buf_copy(small, sizeof small, NULL), 0);
+  assert_string_equal(small, "");
+}
+
 static void audit_text_cleaning(void **st) {
   (void)st;
   char out[8];
@@ -230,6 +260,7 @@ int main(void) {
       cmocka_unit_test(email_and_names),         cmocka_unit_test(listen_and_rate_settings),
       cmocka_unit_test(json_body_rules),         cmocka_unit_test(json_depth),
       cmocka_unit_test(route_matching),          cmocka_unit_test(audit_text_cleaning),
+      cmocka_unit_test(text_builder),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
