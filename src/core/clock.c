@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
+
 int64_t gh_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -26,9 +28,20 @@ void gh_rfc3339(int64_t epoch, char out[32]) {
   /* Not strftime's %Y: RFC 3339 wants four digits, also before year 1000
    * (found by fuzz/fuzz_headers.c). The parser keeps times within
    * 0001..9999, so four digits always suffice. */
-  snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
-           (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-           (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+  gh_buf b;
+  gh_buf_init(&b, out, 32);
+  gh_buf_uint_padded(&b, (unsigned)(tm.tm_year + 1900) % 10000u, 4);
+  gh_buf_char(&b, '-');
+  gh_buf_uint_padded(&b, (unsigned)(tm.tm_mon + 1) % 100u, 2);
+  gh_buf_char(&b, '-');
+  gh_buf_uint_padded(&b, (unsigned)tm.tm_mday % 100u, 2);
+  gh_buf_char(&b, 'T');
+  gh_buf_uint_padded(&b, (unsigned)tm.tm_hour % 100u, 2);
+  gh_buf_char(&b, ':');
+  gh_buf_uint_padded(&b, (unsigned)tm.tm_min % 100u, 2);
+  gh_buf_char(&b, ':');
+  gh_buf_uint_padded(&b, (unsigned)tm.tm_sec % 100u, 2);
+  gh_buf_char(&b, 'Z');
 }
 
 /* Reads exactly n digits. */

@@ -180,6 +180,16 @@ typedef struct {
   int preparing; /* a Parse was sent in this pipeline */
 } sent_stmt;
 
+/* "g" and the SQL's hash in 16 hex digits: the prepared statement's name on
+ * every connection (formatted by hand: this runs for every statement). */
+static void stmt_name(uint64_t hash, char name[24]) {
+  static const char hex[] = "0123456789abcdef";
+  name[0] = 'g';
+  for (int i = 0; i < 16; i++)
+    name[1 + i] = hex[(hash >> (60 - 4 * i)) & 15];
+  name[17] = '\0';
+}
+
 /* Queues s, preparing it first if this connection has not yet. */
 static int send_stmt(PGconn *c, const gh_db_stmt *s, sent_stmt *out) {
   int formats[MAX_PARAMS];
@@ -189,7 +199,7 @@ static int send_stmt(PGconn *c, const gh_db_stmt *s, sent_stmt *out) {
     formats[i] = (s->lengths && s->lengths[i] > 0) ? 1 : 0;
   out->hash = sql_hash(s->sql);
   out->preparing = !is_prepared(out->hash) && nprepared < PREP_SLOTS * 3 / 4;
-  snprintf(name, sizeof name, "g%016llx", (unsigned long long)out->hash);
+  stmt_name(out->hash, name);
   if (!is_prepared(out->hash) && !out->preparing)
     return PQsendQueryParams(c, s->sql, s->nparams, NULL, s->values, s->lengths, formats, 0);
   if (out->preparing && !PQsendPrepare(c, name, s->sql, s->nparams, NULL)) return 0;
@@ -393,7 +403,7 @@ gh_status gh_db_exec(const gh_db_stmt *s, PGresult **result) {
     formats[i] = (s->lengths && s->lengths[i] > 0) ? 1 : 0;
   uint64_t h = sql_hash(s->sql);
   char name[24];
-  snprintf(name, sizeof name, "g%016llx", (unsigned long long)h);
+  stmt_name(h, name);
   if (!is_prepared(h) && nprepared < PREP_SLOTS * 3 / 4) {
     PGresult *p = PQprepare(c, name, s->sql, s->nparams, NULL);
     if (PQresultStatus(p) == PGRES_COMMAND_OK) mark_prepared(h);
