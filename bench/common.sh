@@ -83,8 +83,11 @@ gh_api_key() {
 # counted) and also sets P99MS_<NAME> (milliseconds) and NON2XX_<NAME>.
 wrk_run() {
   local name=$1 url=$2; shift 2
-  local out total secs non2xx errs p99 p99ms rps
+  local out total secs non2xx errs p99 p99ms rps c0=0 c1=0 p cpu=""
+  # WRK_CPU_PIDS: processes whose CPU per answered request is reported too.
+  for p in ${WRK_CPU_PIDS:-}; do c0=$((c0 + $(cpu_ticks "$p"))); done
   out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
+  for p in ${WRK_CPU_PIDS:-}; do c1=$((c1 + $(cpu_ticks "$p"))); done
   total=$(echo "$out" | awk '/requests in/ {print $1}')
   secs=$(echo "$out" | awk '/requests in/ {gsub("s,","",$4); print $4}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}'); non2xx=${non2xx:-0}
@@ -94,7 +97,9 @@ wrk_run() {
 import re,sys; m=re.match(r'([0-9.]+)(us|ms|s|m)$', '$p99')
 print(round(float(m[1])*{'us':1e-3,'ms':1,'s':1e3,'m':6e4}[m[2]],3) if m else 'nan')")
   rps=$(python3 -c "print(round(($total-$non2xx)/$secs))")
-  printf '%-28s %10s req/s  p99 %8s ms  non-2xx %s%s\n' "$name" "$rps" "$p99ms" "$non2xx" "${errs:+  ($errs)}"
+  [ -n "${WRK_CPU_PIDS:-}" ] &&
+    cpu="  CPU $(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max($total,1),1))") us/req"
+  printf '%-28s %10s req/s  p99 %8s ms  non-2xx %s%s%s\n' "$name" "$rps" "$p99ms" "$non2xx" "$cpu" "${errs:+  ($errs)}"
   eval "RPS_$name=$rps P99MS_$name=$p99ms NON2XX_$name=$non2xx"
 }
 

@@ -29,7 +29,8 @@ gh_status gh_api_me(gh_req *r) {
   char text[1024];
   gh_buf b;
   gh_buf_init(&b, text, sizeof text);
-  gh_buf_str(&b, p->kind == GH_CRED_API_KEY ? "{\"type\":\"api_key\",\"org_id\":\"" : "{\"type\":\"session\",\"org_id\":\"");
+  gh_buf_str(&b, p->kind == GH_CRED_API_KEY ? "{\"type\":\"api_key\",\"org_id\":\""
+                                            : "{\"type\":\"session\",\"org_id\":\"");
   gh_buf_str(&b, p->org_id);
   gh_buf_str(&b, p->livemode ? "\",\"livemode\":true,\"scopes\":[" : "\",\"livemode\":false,\"scopes\":[");
   scope_text(&b, p->scopes, "\"", ",");

@@ -54,7 +54,7 @@ static int type_ok(const json_t *v, const gh_field *f) {
 }
 
 static gh_status fail(char *param, size_t psz, const char *pname, char *msg, size_t msz, const char *text) {
-  gh_buf_copy(param, psz, pname ? pname : "");
+  gh_buf_copy(param, psz, pname); /* NULL: "" */
   gh_buf_copy(msg, msz, text);
   return GH_ERR_INVALID_REQUEST;
 }

@@ -125,8 +125,8 @@ gh_status gh_req_reply_text(gh_req *r, int http, const char *ctype, char *text) 
 
 gh_status gh_req_error(gh_req *r, gh_status s, const char *param, const char *message) {
   r->error = s;
-  gh_buf_copy(r->error_param, sizeof r->error_param, param ? param : "");
-  gh_buf_copy(r->error_message, sizeof r->error_message, message ? message : "");
+  gh_buf_copy(r->error_param, sizeof r->error_param, param); /* NULL: "" */
+  gh_buf_copy(r->error_message, sizeof r->error_message, message);
   return s;
 }
 

@@ -256,10 +256,14 @@ static void audit_text_cleaning(void **st) {
 int main(void) {
   if (sodium_init() < 0) return 1;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(status_maps_to_contract), cmocka_unit_test(ids_have_prefix_and_base62),
-      cmocka_unit_test(email_and_names),         cmocka_unit_test(listen_and_rate_settings),
-      cmocka_unit_test(json_body_rules),         cmocka_unit_test(json_depth),
-      cmocka_unit_test(route_matching),          cmocka_unit_test(audit_text_cleaning),
+      cmocka_unit_test(status_maps_to_contract),
+      cmocka_unit_test(ids_have_prefix_and_base62),
+      cmocka_unit_test(email_and_names),
+      cmocka_unit_test(listen_and_rate_settings),
+      cmocka_unit_test(json_body_rules),
+      cmocka_unit_test(json_depth),
+      cmocka_unit_test(route_matching),
+      cmocka_unit_test(audit_text_cleaning),
       cmocka_unit_test(text_builder),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
