@@ -52,8 +52,6 @@ echo "GET /v1/me by API key: one node direct (plain HTTP) vs three nodes behind 
 # CPU per request of each process group, from /proc (utime+stime ticks).
 ngx_pids() { pgrep -P "$(cat "$BENCH_TMP/nginx-c.pid")"; }
 gh_pids() { for p in "${PORTS[@]}"; do gh_pid "http://127.0.0.1:$p"; done; }
-sum_ticks() { local t=0; for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
-per_req_us() { python3 -c "print(round(($2-$1)*1e6/$(getconf CLK_TCK)/$3,1))"; }
 for round in 1 2; do
   wrk_run "one_node_$round" "$GH_URL/v1/me" -H "$AUTH"
   n0=$(sum_ticks $(ngx_pids)); g0=$(sum_ticks $(gh_pids))
@@ -63,6 +61,5 @@ for round in 1 2; do
   NGX_US=$(per_req_us "$n0" "$n1" "$reqs"); GH_US=$(per_req_us "$g0" "$g1" "$reqs")
 done
 echo "CPU per request behind nginx (last round): nginx $NGX_US us (TLS and proxying), the three nodes together $GH_US us"
-b1=$(( RPS_one_node_1 > RPS_one_node_2 ? RPS_one_node_1 : RPS_one_node_2 ))
-b3=$(( RPS_three_nginx_1 > RPS_three_nginx_2 ? RPS_three_nginx_1 : RPS_three_nginx_2 ))
-echo "ratio three nodes behind nginx / one node direct (best of 2 each): $(ratio "$b3" "$b1")"
+echo "ratio three nodes behind nginx / one node direct (best of 2 each):" \
+  "$(ratio "$(best "$RPS_three_nginx_1" "$RPS_three_nginx_2")" "$(best "$RPS_one_node_1" "$RPS_one_node_2")")"

@@ -79,15 +79,16 @@ gh_api_key() {
   local session; session=$(gh_signup "$1") && gh_new_key "$1" "$session" "$2"
 }
 
-# wrk_run NAME URL [wrk args...]: like lib.sh's run_wrk (same line, only 2xx
-# counted) and also sets P99MS_<NAME> (milliseconds) and NON2XX_<NAME>.
+# wrk_run NAME URL [wrk args...]: one wrk run; prints a line and sets
+# RPS_<NAME> (2xx answers per second: non-2xx are not counted), P99MS_<NAME>
+# (milliseconds) and NON2XX_<NAME>. With WRK_CPU_PIDS set (process ids),
+# also CPU_<NAME>: their CPU in µs per 2xx answer.
 wrk_run() {
   local name=$1 url=$2; shift 2
-  local out total secs non2xx errs p99 p99ms rps c0=0 c1=0 p cpu=""
-  # WRK_CPU_PIDS: processes whose CPU per answered request is reported too.
-  for p in ${WRK_CPU_PIDS:-}; do c0=$((c0 + $(cpu_ticks "$p"))); done
+  local out total secs non2xx errs p99 p99ms rps c0 c1 cpu=""
+  c0=$(sum_ticks ${WRK_CPU_PIDS:-})
   out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
-  for p in ${WRK_CPU_PIDS:-}; do c1=$((c1 + $(cpu_ticks "$p"))); done
+  c1=$(sum_ticks ${WRK_CPU_PIDS:-})
   total=$(echo "$out" | awk '/requests in/ {print $1}')
   secs=$(echo "$out" | awk '/requests in/ {gsub("s,","",$4); print $4}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}'); non2xx=${non2xx:-0}
@@ -97,14 +98,27 @@ wrk_run() {
 import re,sys; m=re.match(r'([0-9.]+)(us|ms|s|m)$', '$p99')
 print(round(float(m[1])*{'us':1e-3,'ms':1,'s':1e3,'m':6e4}[m[2]],3) if m else 'nan')")
   rps=$(python3 -c "print(round(($total-$non2xx)/$secs))")
-  [ -n "${WRK_CPU_PIDS:-}" ] &&
-    cpu="  CPU $(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max($total,1),1))") us/req"
+  if [ -n "${WRK_CPU_PIDS:-}" ]; then
+    eval "CPU_$name=$(per_req_us "$c0" "$c1" $((total - non2xx)))"
+    cpu="  CPU $(eval echo "\$CPU_$name") µs/req"
+  fi
   printf '%-28s %10s req/s  p99 %8s ms  non-2xx %s%s%s\n' "$name" "$rps" "$p99ms" "$non2xx" "$cpu" "${errs:+  ($errs)}"
   eval "RPS_$name=$rps P99MS_$name=$p99ms NON2XX_$name=$non2xx"
 }
 
+# The better, worse or lower of two rounds; "met" or "MISSED" for VALUE OP
+# TARGET (OP: >= or <=).
+best() { echo $(($1 > $2 ? $1 : $2)); }
+worse() { python3 -c "print(max($1, $2))"; }
+lo() { python3 -c "print(min($1, $2))"; }
+verdict() { python3 -c "print('met' if $1 $2 $3 else 'MISSED')"; }
+
 # cpu_ticks PID: utime+stime of the whole process (all threads), in clock ticks.
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# sum_ticks PID...: the same summed over processes (0 for none).
+sum_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+# per_req_us TICKS0 TICKS1 N: CPU µs per request of N requests.
+per_req_us() { python3 -c "print(round(($2-$1)*1e6/$HZ/max(1,$3),1))"; }
 # pg_cpu_ticks: utime+stime of every process of the cluster (postmaster and
 # its children: backends, walwriter, ...), as "pid ticks" lines, plus a
 # "reaped" line: the CPU of children that already exited (cutime+cstime).

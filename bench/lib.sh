@@ -62,21 +62,4 @@ NGX
   for _ in $(seq 50); do curl -sf "$NGINX_URL/" >/dev/null && break; sleep 0.1; done
 }
 
-# run_wrk NAME URL [wrk args...]: prints "NAME rps p99_ms non2xx" and stores
-# RPS_<NAME>. Only 2xx answers count: non-2xx are subtracted.
-run_wrk() {
-  local name=$1 url=$2; shift 2
-  local out
-  out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
-  local total rps p99 non2xx secs
-  total=$(echo "$out" | awk '/requests in/ {print $1}')
-  secs=$(echo "$out" | awk '/requests in/ {gsub("s,","",$4); print $4}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-  non2xx=${non2xx:-0}
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  rps=$(python3 -c "print(round(($total-$non2xx)/$secs))")
-  printf '%-28s %10s req/s  p99 %-8s non-2xx %s\n' "$name" "$rps" "$p99" "$non2xx"
-  eval "RPS_$name=$rps"
-}
-
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }

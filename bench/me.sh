@@ -22,9 +22,8 @@ for round in 1 2; do
   WRK_CPU_PIDS=$NGINX_WORKERS wrk_run "nginx_$round" "$NGINX_URL/"
   WRK_CPU_PIDS=${PIDS[0]} wrk_run "me_$round" "$GH_URL/v1/me" -H "$AUTH"
 done
-best_n=$(( RPS_nginx_1 > RPS_nginx_2 ? RPS_nginx_1 : RPS_nginx_2 ))
-best_g=$(( RPS_me_1 > RPS_me_2 ? RPS_me_1 : RPS_me_2 ))
-worst_p99=$(python3 -c "print(max($P99MS_me_1, $P99MS_me_2))")
-r=$(ratio "$best_g" "$best_n")
-echo "ratio /v1/me / nginx (best of 2 each): $r  (target >= 0.8: $(python3 -c "print('met' if $r >= 0.8 else 'MISSED')"))"
-echo "/v1/me p99 (worse of 2 rounds): $worst_p99 ms  (target <= 2 ms: $(python3 -c "print('met' if $worst_p99 <= 2 else 'MISSED')"))"
+r=$(ratio "$(best "$RPS_me_1" "$RPS_me_2")" "$(best "$RPS_nginx_1" "$RPS_nginx_2")")
+worst_p99=$(worse "$P99MS_me_1" "$P99MS_me_2")
+echo "ratio /v1/me / nginx (best of 2 each): $r  (target >= 0.8: $(verdict "$r" '>=' 0.8))"
+echo "/v1/me p99 (worse of 2 rounds): $worst_p99 ms  (target <= 2 ms: $(verdict "$worst_p99" '<=' 2))"
+echo "CPU per request (lower of 2): nginx $(lo "$CPU_nginx_1" "$CPU_nginx_2") µs, Gatehouse $(lo "$CPU_me_1" "$CPU_me_2") µs"

@@ -58,13 +58,12 @@ for round in 1 2; do
   wrk_run "ba_verify_$round" "$BA_URL/verify" -H "x-api-key: $BA_KEY"
   wrk_run "gh_me_$round" "$GH_URL/v1/me" -H "$GH_AUTH"
 done
-best() { echo $(( $1 > $2 ? $1 : $2 )); }
 BA=$(best "$RPS_ba_verify_1" "$RPS_ba_verify_2")
 GH=$(best "$RPS_gh_me_1" "$RPS_gh_me_2")
 [ "$BA" -gt 0 ] || { echo "better-auth answered no 2xx (see $BENCH_TMP/peer.log)" >&2; tail -5 "$BENCH_TMP/peer.log" >&2; exit 1; }
 r=$(ratio "$GH" "$BA")
 echo "ratio gatehouse /v1/me / better-auth verifyApiKey (best of 2 each): ${r}x" \
-  "(target >= 100x: $(python3 -c "print('met' if $r >= 100 else 'MISSED')"))"
+  "(target >= 100x: $(verdict "$r" '>=' 100))"
 echo "better-auth key in the database after the run: $(pg_psql -d better_auth -tAc 'SELECT "requestCount" FROM apikey LIMIT 1' 2>/dev/null || echo '?') requests counted"
 
 echo "Cookie session, wrk -t1 -c$CONNS -d${DURATION}s, two rounds"
@@ -79,4 +78,4 @@ GHS=$(best "$RPS_gh_session_1" "$RPS_gh_session_2")
 echo "better-auth get-session (best of 2): $BAS req/s; gatehouse GET /v1/auth/session: $GHS req/s"
 r=$(ratio "$GHS" "$BAS")
 echo "ratio gatehouse session check / better-auth get-session: ${r}x" \
-  "(target >= 100x: $(python3 -c "print('met' if $r >= 100 else 'MISSED')"))"
+  "(target >= 100x: $(verdict "$r" '>=' 100))"

@@ -63,13 +63,11 @@ OFF_PID=$(gh_pid "$OFF_URL"); LOCAL_PID=$(gh_pid "$LOCAL_URL"); RED_PID=$(gh_pid
 # measure NAME URL PID: wrk_run, then CPU_<NAME> (µs of the node per
 # request) and RCPU_<NAME> (µs of redis-server per request).
 measure() {
-  local name=$1 url=$2 pid=$3 t0 r0 t1 r1
-  t0=$(cpu_ticks "$pid"); r0=$(cpu_ticks "$REDIS_PID")
-  wrk_run "$name" "$url/v1/me" -H "$AUTH"
-  t1=$(cpu_ticks "$pid"); r1=$(cpu_ticks "$REDIS_PID")
-  local n; n=$(eval "echo \$RPS_$name")
-  eval "CPU_$name=$(python3 -c "print(round(($t1-$t0)*1e6/$HZ/max(1,$n*$DURATION),1))")"
-  eval "RCPU_$name=$(python3 -c "print(round(($r1-$r0)*1e6/$HZ/max(1,$n*$DURATION),1))")"
+  local name=$1 url=$2 pid=$3 r0 r1
+  r0=$(cpu_ticks "$REDIS_PID")
+  WRK_CPU_PIDS=$pid wrk_run "$name" "$url/v1/me" -H "$AUTH"
+  r1=$(cpu_ticks "$REDIS_PID")
+  eval "RCPU_$name=$(per_req_us "$r0" "$r1" $(($(eval "echo \$RPS_$name") * DURATION)))"
 }
 for round in 1 2; do
   measure "off_$round" "$OFF_URL" "$OFF_PID"
@@ -79,8 +77,6 @@ done
 calls_after=$(redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p')
 redis_metrics=$(curl -s "$RED_URL/metrics" | grep -E '^gatehouse_ratelimit_redis_(up|errors_total|fallbacks_total) ' | tr '\n' ' ')
 
-best() { echo $(($1 > $2 ? $1 : $2)); }
-worse() { python3 -c "print(max($1, $2))"; }
 off=$(best "$RPS_off_1" "$RPS_off_2")
 loc=$(best "$RPS_local_1" "$RPS_local_2")
 red=$(best "$RPS_redis_1" "$RPS_redis_2")
@@ -88,9 +84,8 @@ r_local=$(ratio "$loc" "$off")
 r_redis=$(ratio "$red" "$off")
 echo "best of 2: off $off req/s, in-process $loc req/s, Redis $red req/s"
 echo "p99 (worse of 2): off $(worse "$P99MS_off_1" "$P99MS_off_2") ms, in-process $(worse "$P99MS_local_1" "$P99MS_local_2") ms, Redis $(worse "$P99MS_redis_1" "$P99MS_redis_2") ms"
-lo() { python3 -c "print(min($1, $2))"; }
 echo "node CPU per request (lower of 2): off $(lo "$CPU_off_1" "$CPU_off_2") µs, in-process $(lo "$CPU_local_1" "$CPU_local_2") µs, Redis $(lo "$CPU_redis_1" "$CPU_redis_2") µs + redis-server $(lo "$RCPU_redis_1" "$RCPU_redis_2") µs"
-echo "ratio in-process / off: $r_local  (target >= 0.95: $(python3 -c "print('met' if $r_local >= 0.95 else 'MISSED')"))"
+echo "ratio in-process / off: $r_local  (target >= 0.95: $(verdict "$r_local" '>=' 0.95))"
 echo "ratio Redis / off: $r_redis"
 echo "refused (non-2xx) with limits on: $((NON2XX_local_1 + NON2XX_local_2 + NON2XX_redis_1 + NON2XX_redis_2)) (must be 0)"
 echo "Redis EVALSHA calls during the rounds: $((${calls_after:-0} - ${calls_before:-0})); Redis node: $redis_metrics"

@@ -128,7 +128,7 @@ echo "pgbench -S mean: $PGB tps"
 if [ "$GH_OK" = 1 ]; then
   EXT=$(mean "$RPS_ext_1" "$RPS_ext_2"); SEALED=$(mean "$RPS_sealed_1" "$RPS_sealed_2")
   r=$(ratio "$EXT" "$PGB")
-  echo "extension: $EXT req/s, ratio to pgbench -S $r (target >= 0.5: $(python3 -c "print('met' if $r >= 0.5 else 'MISSED')"))"
+  echo "extension: $EXT req/s, ratio to pgbench -S $r (target >= 0.5: $(verdict "$r" '>=' 0.5))"
   echo "sealed:    $SEALED req/s, ratio to pgbench -S $(ratio "$SEALED" "$PGB") (no target; rls-context.md measured 0.27 at c=64)"
 else
   exit 3

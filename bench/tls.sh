@@ -66,20 +66,16 @@ for round in 1 2; do
   wrk_run "plain_$round" "$GH_URL/v1/me" -H "$AUTH"
   wrk_run "tls_$round" "$TLS_URL/v1/me" -H "$AUTH"
 done
-bp=$(( RPS_plain_1 > RPS_plain_2 ? RPS_plain_1 : RPS_plain_2 ))
-bt=$(( RPS_tls_1 > RPS_tls_2 ? RPS_tls_1 : RPS_tls_2 ))
-r=$(ratio "$bt" "$bp")
-echo "ratio TLS / plain (best of 2 each): $r  (target >= 0.85: $(python3 -c "print('met' if $r >= 0.85 else 'MISSED')"))"
+r=$(ratio "$(best "$RPS_tls_1" "$RPS_tls_2")" "$(best "$RPS_plain_1" "$RPS_plain_2")")
+echo "ratio TLS / plain (best of 2 each): $r  (target >= 0.85: $(verdict "$r" '>=' 0.85))"
 
 echo "2. TLS handshakes/s (Connection: close, one handshake per request) on /healthz vs nginx, same certificate"
 for round in 1 2; do
   wrk_run "ngx_hs_$round" "$NGX_URL/" -H "Connection: close"
   wrk_run "gh_hs_$round" "$TLS_URL/healthz" -H "Connection: close"
 done
-bn=$(( RPS_ngx_hs_1 > RPS_ngx_hs_2 ? RPS_ngx_hs_1 : RPS_ngx_hs_2 ))
-bg=$(( RPS_gh_hs_1 > RPS_gh_hs_2 ? RPS_gh_hs_1 : RPS_gh_hs_2 ))
-r=$(ratio "$bg" "$bn")
-echo "ratio Gatehouse / nginx handshakes (best of 2 each): $r  (target >= 0.8: $(python3 -c "print('met' if $r >= 0.8 else 'MISSED')"))"
+r=$(ratio "$(best "$RPS_gh_hs_1" "$RPS_gh_hs_2")" "$(best "$RPS_ngx_hs_1" "$RPS_ngx_hs_2")")
+echo "ratio Gatehouse / nginx handshakes (best of 2 each): $r  (target >= 0.8: $(verdict "$r" '>=' 0.8))"
 
 echo "3. Reference: nginx's own keep-alive TLS vs plain HTTP (fixed JSON), same wrk settings, two rounds"
 start_nginx
@@ -87,6 +83,4 @@ for round in 1 2; do
   wrk_run "ngx_plain_$round" "$NGINX_URL/"
   wrk_run "ngx_tls_$round" "$NGX_URL/"
 done
-bp=$(( RPS_ngx_plain_1 > RPS_ngx_plain_2 ? RPS_ngx_plain_1 : RPS_ngx_plain_2 ))
-bt=$(( RPS_ngx_tls_1 > RPS_ngx_tls_2 ? RPS_ngx_tls_1 : RPS_ngx_tls_2 ))
-echo "nginx TLS / plain (best of 2 each): $(ratio "$bt" "$bp")"
+echo "nginx TLS / plain (best of 2 each): $(ratio "$(best "$RPS_ngx_tls_1" "$RPS_ngx_tls_2")" "$(best "$RPS_ngx_plain_1" "$RPS_ngx_plain_2")")"

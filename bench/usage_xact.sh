@@ -74,21 +74,14 @@ if [ -n "${BENCH_COMPARE_BIN:-}" ]; then
   echo "req/s and server CPU per request vs $BENCH_COMPARE_BIN (no usage counting), two rounds interleaved"
   # cpu_run NAME PID URL AUTH: wrk_run plus the server's CPU µs per 2xx answer
   # (steadier than req/s when other work shares the cores).
-  cpu_run() {
-    local t0 t1
-    t0=$(cpu_ticks "$2"); wrk_run "$1" "$3" -H "$4"; t1=$(cpu_ticks "$2")
-    local us; us=$(python3 -c "print(round(($t1-$t0)*1e6/$HZ/max(1,$(eval echo "\$RPS_$1")*$DURATION), 2))")
-    echo "  $1: server CPU $us µs per request"
-    eval "CPU_$1=$us"
-  }
+  cpu_run() { WRK_CPU_PIDS=$2 wrk_run "$1" "$3" -H "$4"; }
   for round in 1 2; do
     cpu_run "counting_$round" "$GH_PID" "$GH_URL/v1/me" "$AUTH"
     cpu_run "without_$round" "$BASE_PID" "$BASE_URL/v1/me" "Authorization: Bearer $BASE_SECRET"
   done
-  best_c=$(( RPS_counting_1 > RPS_counting_2 ? RPS_counting_1 : RPS_counting_2 ))
-  best_w=$(( RPS_without_1 > RPS_without_2 ? RPS_without_1 : RPS_without_2 ))
-  echo "req/s with / without usage counting (best of 2 each): $(ratio "$best_c" "$best_w")"
-  cpu_c=$(python3 -c "print(min($CPU_counting_1, $CPU_counting_2))")
-  cpu_w=$(python3 -c "print(min($CPU_without_1, $CPU_without_2))")
+  echo "req/s with / without usage counting (best of 2 each):" \
+    "$(ratio "$(best "$RPS_counting_1" "$RPS_counting_2")" "$(best "$RPS_without_1" "$RPS_without_2")")"
+  cpu_c=$(lo "$CPU_counting_1" "$CPU_counting_2")
+  cpu_w=$(lo "$CPU_without_1" "$CPU_without_2")
   echo "server CPU per request with / without (lower of 2 each): $cpu_c / $cpu_w µs = $(ratio "$cpu_c" "$cpu_w")"
 fi
