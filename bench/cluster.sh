@@ -24,20 +24,15 @@ for i in 2 3; do
 done
 
 NGX_PORT=$(free_port)
-{
-  echo "worker_processes auto; pid $BENCH_TMP/nginx-c.pid; error_log $BENCH_TMP/nginx-c-error.log; daemon on;"
-  echo "events { worker_connections 4096; }"
-  echo "http { access_log off; keepalive_requests 1000000;"
-  echo "  client_body_temp_path $BENCH_TMP/ngx-body; proxy_temp_path $BENCH_TMP/ngx-proxy;"
-  echo "  fastcgi_temp_path $BENCH_TMP/ngx-fcgi; uwsgi_temp_path $BENCH_TMP/ngx-uwsgi; scgi_temp_path $BENCH_TMP/ngx-scgi;"
-  echo "  upstream gh { $(for p in "${PORTS[@]}"; do printf 'server 127.0.0.1:%s; ' "$p"; done) keepalive 64; }"
-  echo "  server { listen 127.0.0.1:$NGX_PORT ssl; ssl_certificate $BENCH_TMP/tls.crt; ssl_certificate_key $BENCH_TMP/tls.key;"
-  echo "    location / { proxy_pass http://gh; proxy_http_version 1.1; proxy_set_header Connection \"\";"
-  echo "      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
-  echo "      proxy_set_header X-Forwarded-Proto \$scheme; } } }"
-} >"$BENCH_TMP/nginx-c.conf"
-nginx -c "$BENCH_TMP/nginx-c.conf" -e "$BENCH_TMP/nginx-c-error.log"
-trap 'kill "$(cat "$BENCH_TMP/nginx-c.pid" 2>/dev/null)" 2>/dev/null || true; common_cleanup' EXIT
+nginx_up cluster "  upstream gh { $(for p in "${PORTS[@]}"; do printf 'server 127.0.0.1:%s; ' "$p"; done) keepalive 64; }
+  server {
+    listen 127.0.0.1:$NGX_PORT ssl; ssl_certificate $BENCH_TMP/tls.crt; ssl_certificate_key $BENCH_TMP/tls.key;
+    location / {
+      proxy_pass http://gh; proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }"
 CLUSTER_URL="https://127.0.0.1:$NGX_PORT"
 for _ in $(seq 50); do curl -sfk "$CLUSTER_URL/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -50,7 +45,7 @@ for u in "$GH_URL" "$CLUSTER_URL"; do
 done
 echo "GET /v1/me by API key: one node direct (plain HTTP) vs three nodes behind nginx (TLS), wrk -t1 -c$CONNS -d${DURATION}s"
 # CPU per request of each process group, from /proc (utime+stime ticks).
-ngx_pids() { pgrep -P "$(cat "$BENCH_TMP/nginx-c.pid")"; }
+ngx_pids() { nginx_workers cluster; }
 gh_pids() { for p in "${PORTS[@]}"; do gh_pid "http://127.0.0.1:$p"; done; }
 for round in 1 2; do
   wrk_run "one_node_$round" "$GH_URL/v1/me" -H "$AUTH"

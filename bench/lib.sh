@@ -11,7 +11,7 @@ PIDS=()
 
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$BENCH_TMP/nginx.pid" ] && kill "$(cat "$BENCH_TMP/nginx.pid")" 2>/dev/null || true
+  for f in "$BENCH_TMP"/nginx-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$BENCH_TMP"
 }
@@ -33,31 +33,39 @@ start_gatehouse() {
   GH_URL="http://127.0.0.1:$GH_PORT"
 }
 
-# start_nginx: nginx returning a fixed tiny JSON body with keep-alive; sets
-# NGINX_URL.
-start_nginx() {
-  local port; port=$(free_port)
-  cat > "$BENCH_TMP/nginx.conf" <<NGX
+# nginx_up NAME HTTP_BODY: starts nginx with the settings every benchmark
+# shares (workers = cores, no access log, unlimited keep-alive, pid, logs and
+# temp files under $BENCH_TMP) and HTTP_BODY inside its http {} block; waits
+# for nothing (callers poll their own URL). cleanup stops it.
+nginx_up() {
+  local name=$1 body=$2
+  cat >"$BENCH_TMP/nginx-$name.conf" <<NGX
 worker_processes auto;
-pid $BENCH_TMP/nginx.pid;
-error_log $BENCH_TMP/nginx-error.log;
+pid $BENCH_TMP/nginx-$name.pid;
+error_log $BENCH_TMP/nginx-$name-error.log;
 daemon on;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-  client_body_temp_path $BENCH_TMP/ngx-body;
-  proxy_temp_path $BENCH_TMP/ngx-proxy;
-  fastcgi_temp_path $BENCH_TMP/ngx-fcgi;
-  uwsgi_temp_path $BENCH_TMP/ngx-uwsgi;
-  scgi_temp_path $BENCH_TMP/ngx-scgi;
-  server {
-    listen 127.0.0.1:$port;
-    location / { default_type application/json; return 200 '{"status":"ok"}'; }
-  }
+  client_body_temp_path $BENCH_TMP/ngx-body; proxy_temp_path $BENCH_TMP/ngx-proxy;
+  fastcgi_temp_path $BENCH_TMP/ngx-fcgi; uwsgi_temp_path $BENCH_TMP/ngx-uwsgi; scgi_temp_path $BENCH_TMP/ngx-scgi;
+$body
 }
 NGX
-  nginx -c "$BENCH_TMP/nginx.conf" -e "$BENCH_TMP/nginx-error.log"
+  nginx -c "$BENCH_TMP/nginx-$name.conf" -e "$BENCH_TMP/nginx-$name-error.log"
+}
+# nginx_workers NAME: the worker processes of nginx NAME.
+nginx_workers() { pgrep -P "$(cat "$BENCH_TMP/nginx-$1.pid")" | tr '\n' ' '; }
+
+# start_nginx: nginx returning a fixed tiny JSON body with keep-alive; sets
+# NGINX_URL.
+start_nginx() {
+  local port; port=$(free_port)
+  nginx_up plain "  server {
+    listen 127.0.0.1:$port;
+    location / { default_type application/json; return 200 '{\"status\":\"ok\"}'; }
+  }"
   NGINX_URL="http://127.0.0.1:$port"
   for _ in $(seq 50); do curl -sf "$NGINX_URL/" >/dev/null && break; sleep 0.1; done
 }

@@ -17,7 +17,7 @@ wrk -t1 -c"$CONNS" -d1s -H "$AUTH" "$GH_URL/v1/me" >/dev/null
 echo "GET /v1/me by API key vs nginx fixed JSON, wrk -t1 -c$CONNS -d${DURATION}s, two rounds interleaved"
 # CPU per request of each server (nginx: its workers), to compare the work
 # done apart from how the two cores were shared with wrk.
-NGINX_WORKERS=$(pgrep -P "$(cat "$BENCH_TMP/nginx.pid")" | tr '\n' ' ')
+NGINX_WORKERS=$(nginx_workers plain)
 for round in 1 2; do
   WRK_CPU_PIDS=$NGINX_WORKERS wrk_run "nginx_$round" "$NGINX_URL/"
   WRK_CPU_PIDS=${PIDS[0]} wrk_run "me_$round" "$GH_URL/v1/me" -H "$AUTH"

@@ -26,30 +26,15 @@ for _ in $(seq 100); do curl -sfk "$TLS_URL/healthz" >/dev/null && break; sleep 
 
 # nginx terminating TLS with the same pair, fixed JSON.
 NGX_PORT=$(free_port)
-cat >"$BENCH_TMP/nginx-tls.conf" <<NGX
-worker_processes auto;
-pid $BENCH_TMP/nginx-tls.pid;
-error_log $BENCH_TMP/nginx-tls-error.log;
-daemon on;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $BENCH_TMP/ngx-body; proxy_temp_path $BENCH_TMP/ngx-proxy;
-  fastcgi_temp_path $BENCH_TMP/ngx-fcgi; uwsgi_temp_path $BENCH_TMP/ngx-uwsgi; scgi_temp_path $BENCH_TMP/ngx-scgi;
-  server {
+nginx_up tls "  server {
     listen 127.0.0.1:$NGX_PORT ssl;
     ssl_certificate $BENCH_TMP/tls.crt;
     ssl_certificate_key $BENCH_TMP/tls.key;
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_session_cache off;
     ssl_session_tickets off;
-    location / { default_type application/json; return 200 '{"status":"ok"}'; }
-  }
-}
-NGX
-nginx -c "$BENCH_TMP/nginx-tls.conf" -e "$BENCH_TMP/nginx-tls-error.log"
-trap 'kill "$(cat "$BENCH_TMP/nginx-tls.pid" 2>/dev/null)" 2>/dev/null || true; common_cleanup' EXIT
+    location / { default_type application/json; return 200 '{\"status\":\"ok\"}'; }
+  }"
 NGX_URL="https://127.0.0.1:$NGX_PORT"
 for _ in $(seq 50); do curl -sfk "$NGX_URL/" >/dev/null && break; sleep 0.1; done
 
