@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  BIN, ROOT, useServer, expectError, expectJson, expectNo5xx, expectUniqueRequestIds, signup, psql, requireBinary,
+  BIN, ROOT, useServer, expectError, expectJson, expectNo5xx, expectUniqueRequestIds, signup, psql, requireBinary, mistype,
 } from './harness.mjs';
 
 // Many requests per key: rate limits are not under test here.
@@ -147,7 +147,7 @@ const setup = () => (setupDone ||= (async () => {
   F.bad.unknown = gone.secret;
   // Bad checksum: the admin key with its last character changed.
   const adm = F.A.keys.admin.secret;
-  F.bad.checksum = adm.slice(0, -1) + (adm.endsWith('a') ? 'b' : 'a');
+  F.bad.checksum = mistype(adm);
 
   // A member invitee: the target of the session-only user routes.
   const inv = expectJson(await sess(F.A, 'POST', '/v1/users', { email: `member-${tag}@example.com`, role: 'member' }), 201);

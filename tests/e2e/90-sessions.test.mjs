@@ -17,7 +17,7 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useServer, expectError, expectJson, expectNo5xx, signup, cookies, psql, uniqueEmail, PASSWORD, RFC3339_UTC_RE,
+  useServer, expectError, expectJson, expectNo5xx, signup, cookies, psql, uniqueEmail, PASSWORD, RFC3339_UTC_RE, mistype,
 } from './harness.mjs';
 
 const ctx = useServer();
@@ -566,7 +566,7 @@ describe('CSRF', () => {
   const refusals = {
     'no X-CSRF-Token': () => ({}),
     'an empty X-CSRF-Token': () => ({ 'X-CSRF-Token': '' }),
-    'a wrong X-CSRF-Token': () => ({ 'X-CSRF-Token': who.csrf.slice(0, -1) + (who.csrf.endsWith('A') ? 'B' : 'A') }),
+    'a wrong X-CSRF-Token': () => ({ 'X-CSRF-Token': mistype(who.csrf) }),
     'another session\'s X-CSRF-Token': () => ({ 'X-CSRF-Token': 'placeholder' }),
     'the right token with Origin https://evil.example': () => ({ 'X-CSRF-Token': who.csrf, Origin: 'https://evil.example' }),
     'the right token with Origin null': () => ({ 'X-CSRF-Token': who.csrf, Origin: 'null' }),

@@ -471,6 +471,11 @@ export function expectUniqueRequestIds(srv) {
 export const uniqueEmail = (tag = 'u') => `${tag}-${randomBytes(5).toString('hex')}@example.com`;
 export const PASSWORD = 'correct horse battery staple';
 
+// A token with its last character changed for certain: appending a fixed
+// letter instead flakes once in ~60 runs, when the random token already ends
+// with it and the "mistyped" token is the real one.
+export const mistype = (s) => s.slice(0, -1) + (s.endsWith('a') ? 'b' : 'a');
+
 export async function signup(srv, over = {}) {
   const body = { email: uniqueEmail(), password: PASSWORD, org_name: 'Acme ' + randomBytes(3).toString('hex'), ...over };
   const res = await srv.post('/v1/signup', body);
