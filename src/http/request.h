@@ -90,7 +90,8 @@ struct gh_req {
     char *name, *value; /* owned */
   } out[GH_MAX_HEADERS_OUT];
   int nout;
-  int retry_after; /* seconds, for 429/503; 0: none */
+  int retry_after;  /* seconds, for 429/503; 0: none */
+  bool close_after; /* answer with Connection: close (unread body bytes) */
   /* async: set by gh_req_defer */
   gh_handler resume_handler;
 };

@@ -212,7 +212,7 @@ static enum MHD_Result finish(gh_req *r) {
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   if (r->https) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-  if (atomic_load(&draining)) MHD_add_response_header(resp, "Connection", "close");
+  if (r->close_after || atomic_load(&draining)) MHD_add_response_header(resp, "Connection", "close");
   if (r->retry_after > 0) {
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -242,7 +242,18 @@ typedef struct {
   int fields;
   int hosts;
   int bad_name;
+  int lengths;        /* Content-Length fields */
+  int bad_length;     /* one that is not 1*DIGIT */
+  const char *length; /* borrowed: the Content-Length value */
+  int codings;        /* Transfer-Encoding fields */
 } header_tally;
+
+static bool all_digits(const char *v) {
+  if (!v || !*v) return false;
+  for (; *v; v++)
+    if (*v < '0' || *v > '9') return false;
+  return true;
+}
 
 static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v) {
   (void)kind;
@@ -250,6 +261,12 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
   t->fields++;
   t->bytes += strlen(k) + (v ? strlen(v) : 0) + 4; /* ": " and CRLF */
   if (!strcasecmp(k, "Host")) t->hosts++;
+  if (!strcasecmp(k, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    t->lengths++;
+    t->length = v;
+    if (!all_digits(v)) t->bad_length = 1;
+  }
+  if (!strcasecmp(k, MHD_HTTP_HEADER_TRANSFER_ENCODING)) t->codings++;
   /* RFC 9112 5.1: no whitespace between a field name and its colon. */
   if (!*k || strpbrk(k, " \t")) t->bad_name = 1;
   return MHD_YES;
@@ -310,11 +327,24 @@ static gh_status transport(gh_req *r) {
 static gh_status check_head(gh_req *r) {
   if (r->request_line_len + strlen(r->method) + 10 > MAX_REQUEST_LINE) return GH_ERR_URI_TOO_LONG;
   if (r->nul_in_uri) return gh_req_error(r, GH_ERR_INVALID_REQUEST, NULL, "The request target contains a NUL byte.");
-  header_tally t = {0, 0, 0, 0};
+  header_tally t = {0};
   MHD_get_connection_values(r->conn, MHD_HEADER_KIND, tally_header, &t);
   if (t.bytes > MAX_HEADER_BYTES || t.fields > MAX_HEADER_FIELDS) return GH_ERR_HEADERS_TOO_LARGE;
-  const char *cl = gh_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  if (cl && strtoull(cl, NULL, 10) > GH_BODY_MAX) return GH_ERR_PAYLOAD_TOO_LARGE;
+  /* The body's length must be unambiguous (RFC 9112 6.3), or a proxy in
+   * front and we could split the stream differently (request smuggling).
+   * A malformed Content-Length is hidden from libmicrohttpd (mhd_errors.c),
+   * which then reads no body: the bytes after the head are unread, so the
+   * connection must end with this answer. */
+  if (t.bad_length || t.lengths > 1 || (t.lengths && t.codings)) {
+    r->close_after = true;
+    return gh_req_error(r, GH_ERR_INVALID_REQUEST, NULL, "Malformed or conflicting Content-Length.");
+  }
+  /* From the tally, not a look-up: a length too large for 64 bits is
+   * hidden from look-ups too, and its body is just as unread. */
+  if (t.length && strtoull(t.length, NULL, 10) > GH_BODY_MAX) {
+    r->close_after = true;
+    return GH_ERR_PAYLOAD_TOO_LARGE;
+  }
   /* What RFC 9112 says a server must refuse, and libmicrohttpd lets
    * through: HTTP/1.1 without exactly one Host (3.2), whitespace before a
    * field's colon (5.1), a transfer coding other than chunked (6.1: the

@@ -271,7 +271,7 @@ export function rawRequest(port, data, { timeoutMs = 15_000, pauseAfterHeadMs = 
     let ended = false;
     const finish = (err) => {
       if (settled) return;
-      const parsed = parseResponse(buf, ended);
+      const parsed = parseHttpResponse(buf, ended);
       if (parsed) { settled = true; clearTimeout(timer); sock.destroy(); resolve(parsed); return; }
       if (err || ended) {
         settled = true; clearTimeout(timer); sock.destroy();
@@ -300,7 +300,9 @@ export function rawRequest(port, data, { timeoutMs = 15_000, pauseAfterHeadMs = 
   });
 }
 
-function parseResponse(buf, ended) {
+/** One HTTP/1.x response from the start of `buf`; null while incomplete
+ *  (`ended`: the peer has closed, so a body without a length is complete). */
+export function parseHttpResponse(buf, ended) {
   const he = buf.indexOf('\r\n\r\n');
   if (he < 0) return null;
   const rawHead = buf.subarray(0, he).toString('latin1');
