@@ -145,4 +145,40 @@ SELECT is((SELECT count(*)::int FROM gh.api_key_usage WHERE org_id = 'org_usage_
 COMMIT;
 DO $$ BEGIN PERFORM pg_temp.restore(); END $$;
 
+-- ---------------------------------------------------------------- retention (0013)
+
+SELECT ok((SELECT prosecdef FROM pg_proc WHERE oid = 'gh.api_key_usage_prune(integer,integer)'::regprocedure),
+          'api_key_usage_prune is SECURITY DEFINER');
+SELECT ok(has_function_privilege('gatehouse_app', 'gh.api_key_usage_prune(integer,integer)', 'EXECUTE'),
+          'the app may call it (the listener thread prunes)');
+SELECT ok(NOT has_function_privilege('public', 'gh.api_key_usage_prune(integer,integer)', 'EXECUTE'),
+          'PUBLIC may not');
+SELECT ok(EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                   WHERE i.indrelid = 'gh.api_key_usage'::regclass AND a.attname = 'minute' AND i.indnatts = 1),
+          'an index on minute alone finds old rows of every org');
+
+BEGIN;
+-- Rows of both orgs: 3 days old (two), 30 hours old, 1 minute old; the
+-- fixtures' rows (2026-01-01) are older than any retention.
+INSERT INTO gh.api_key_usage (org_id, key_id, minute, requests) VALUES
+    ('org_a', 'key_a_live', date_trunc('minute', now() - interval '3 days'), 1),
+    ('org_b', NULL,         date_trunc('minute', now() - interval '3 days'), 1),
+    ('org_a', NULL,         date_trunc('minute', now() - interval '30 hours'), 1),
+    ('org_b', 'key_b_live', date_trunc('minute', now() - interval '1 minute'), 1);
+SET LOCAL ROLE gatehouse_app;
+SELECT is(gh.current_org(), NULL, 'the prune is called without an org context');
+SELECT throws_ok($$SELECT gh.api_key_usage_prune(1, 100)$$, '22023', NULL,
+                 'a retention under two days is refused (the last 24 h must stay)');
+SELECT throws_ok($$SELECT gh.api_key_usage_prune(0, 100)$$, '22023', NULL, 'so is zero');
+SELECT throws_ok($$SELECT gh.api_key_usage_prune(NULL, 100)$$, '22023', NULL, 'and NULL');
+SELECT throws_ok($$SELECT gh.api_key_usage_prune(2, 0)$$, '22023', NULL, 'a batch of no rows is refused');
+SELECT is(gh.api_key_usage_prune(2, 3), 3, 'a batch deletes at most its size');
+SELECT is(gh.api_key_usage_prune(2, 3), 3, 'the next batch goes on');
+SELECT is(gh.api_key_usage_prune(2, 3), 0, 'then nothing older than two days is left');
+RESET ROLE;
+SELECT is((SELECT array_agg(org_id || ':' || coalesce(key_id, '-') ORDER BY org_id)::text FROM gh.api_key_usage),
+          '{org_a:-,org_b:key_b_live}', 'every org''s old rows went; the 30-hour and 1-minute rows stayed');
+COMMIT;
+DO $$ BEGIN PERFORM pg_temp.restore(); END $$;
+
 SELECT * FROM finish();

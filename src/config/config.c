@@ -101,6 +101,7 @@ gh_status gh_config_load(gh_config *cfg) {
   cfg->http_threads = (int)(2 * cores);
   cfg->hash_threads = (int)cores;
   cfg->webhook_workers = 2;
+  cfg->usage_retention_days = 400;
 
   cfg->database_url = dup_env("DATABASE_URL");
   cfg->app_database_url = dup_env("GATEHOUSE_APP_DATABASE_URL");
@@ -163,6 +164,11 @@ gh_status gh_config_load(gh_config *cfg) {
   if (v && *v && parse_int(v, 1, 256, &cfg->hash_threads)) return bad("GATEHOUSE_HASH_THREADS", "expected 1..256");
   v = getenv("GATEHOUSE_WEBHOOK_WORKERS");
   if (v && *v && parse_int(v, 0, 64, &cfg->webhook_workers)) return bad("GATEHOUSE_WEBHOOK_WORKERS", "expected 0..64");
+  /* 0 keeps every row; otherwise at least 2 days, so that the default query
+   * (the last 24 h) always has its minutes. */
+  v = getenv("GATEHOUSE_USAGE_RETENTION_DAYS");
+  if (v && *v && (parse_int(v, 0, 100000, &cfg->usage_retention_days) || cfg->usage_retention_days == 1))
+    return bad("GATEHOUSE_USAGE_RETENTION_DAYS", "expected 0 (keep all) or 2..100000");
 
   if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
     return bad("GATEHOUSE_TLS_CERT", "GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY go together");

@@ -28,6 +28,7 @@ typedef struct {
   int access_ttl_seconds;     /* 900; GATEHOUSE_ACCESS_TTL_SECONDS with GATEHOUSE_DEV=1 */
   int shutdown_grace_seconds; /* GATEHOUSE_SHUTDOWN_GRACE_SECONDS: drain before stopping */
   int webhook_workers;        /* GATEHOUSE_WEBHOOK_WORKERS, 0..64, default 2 */
+  int usage_retention_days;   /* GATEHOUSE_USAGE_RETENTION_DAYS: 0 (keep) or 2..100000, default 400 */
 } gh_config;
 
 /* Reads the environment into cfg. On a bad value, logs which setting and why

@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "config/config.h"
 #include "db/db.h"
 #include "usage/usage.h"
 
@@ -225,9 +226,50 @@ gh_status gh_usage_flush(void) {
   return s;
 }
 
+/* ---- retention ---------------------------------------------------------- */
+
+gh_status gh_usage_prune_batch(int keep_days, int max_rows, int *deleted) {
+  char days[16], rows[16];
+  gh_buf b;
+  gh_buf_init(&b, days, sizeof days);
+  gh_buf_int(&b, keep_days);
+  gh_buf_init(&b, rows, sizeof rows);
+  gh_buf_int(&b, max_rows);
+  const char *vals[2] = {days, rows};
+  gh_db_stmt q = {"SELECT gh.api_key_usage_prune($1::int, $2::int)", 2, vals, NULL};
+  PGresult *res;
+  gh_status s = gh_db_exec(&q, &res);
+  if (s != GH_OK) return s;
+  *deleted = (int)gh_db_getll(res, 0, 0);
+  PQclear(res);
+  return GH_OK;
+}
+
+/* One batch per tick while old rows remain, so that the listener thread,
+ * which also acknowledges revocations, is never busy for long; then an
+ * hour's rest. The first tick after start prunes. */
+static void prune_tick(int64_t now_us) {
+  static int64_t next_us;
+  static int64_t removed;
+  int keep = gh_cfg ? gh_cfg->usage_retention_days : 0;
+  if (keep <= 0 || now_us < next_us) return;
+  int n = 0;
+  if (gh_usage_prune_batch(keep, GH_USAGE_PRUNE_BATCH, &n) != GH_OK) {
+    next_us = now_us + 60LL * 1000000; /* the database is away: try in a minute */
+    return;
+  }
+  removed += n;
+  if (n == GH_USAGE_PRUNE_BATCH) return; /* more to do: next tick */
+  if (removed)
+    gh_log(GH_LOG_INFO, "usage retention: deleted %lld minute row(s) older than %d days", (long long)removed, keep);
+  removed = 0;
+  next_us = now_us + 3600LL * 1000000;
+}
+
 void gh_usage_tick(void) {
   static int64_t last_us;
   int64_t now = gh_mono_us();
+  prune_tick(now);
   if (now - last_us < (int64_t)GH_USAGE_FLUSH_MS * 1000) return;
   last_us = now;
   (void)gh_usage_flush();

@@ -24,7 +24,8 @@
 
 #define GH_USAGE_FLUSH_MS 2000 /* at most this old when sent: visible within 10 s */
 #define GH_USAGE_SHARDS 16
-#define GH_USAGE_SLOTS 1024 /* per shard; a power of two, filled to 3/4 at most */
+#define GH_USAGE_SLOTS 1024       /* per shard; a power of two, filled to 3/4 at most */
+#define GH_USAGE_PRUNE_BATCH 5000 /* rows per retention call: a few ms of the listener's thread */
 
 typedef struct {
   uint32_t requests;      /* every counted request, server errors included */
@@ -75,8 +76,13 @@ void gh_usage_note(const char *org_id, const char *key_id, int64_t at, int http)
  * the status is returned. One flush at a time. */
 gh_status gh_usage_flush(void);
 /* For the listener's thread, after each poll: flushes when the last flush
- * is GH_USAGE_FLUSH_MS old. */
+ * is GH_USAGE_FLUSH_MS old, and applies the retention
+ * (GATEHOUSE_USAGE_RETENTION_DAYS): at start and then hourly, minute rows
+ * older than that are deleted, GH_USAGE_PRUNE_BATCH per tick. */
 void gh_usage_tick(void);
+/* One call of gh.api_key_usage_prune (migration 0013): deletes at most
+ * max_rows rows older than keep_days (>= 2) and sets *deleted. */
+gh_status gh_usage_prune_batch(int keep_days, int max_rows, int *deleted);
 /* At shutdown, after the HTTP server has drained: flushes, retrying a few
  * times; logs what could not be written. */
 void gh_usage_stop(void);

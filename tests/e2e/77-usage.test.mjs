@@ -9,7 +9,7 @@
 // limiter refuses depends on timing; that they are counted does not).
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServer, expectError, expectJson, expectNo5xx, expectUniqueRequestIds, signup, psql, mistype } from './harness.mjs';
+import { useServer, expectError, expectJson, expectNo5xx, expectUniqueRequestIds, signup, psql, mistype, cli } from './harness.mjs';
 
 // Small key limits so that some requests are refused with 429; sessions
 // (which read the usage) are not limited in practice.
@@ -268,5 +268,45 @@ describe('graceful stop', () => {
   test('no 5xx, unique request ids', () => {
     expectNo5xx(S());
     expectUniqueRequestIds(S());
+  });
+});
+
+// GATEHOUSE_USAGE_RETENTION_DAYS (docs/decisions.md 53): minute rows older
+// than the retention are deleted, at start and hourly, by every node.
+describe('retention', () => {
+  test('rows older than the retention go at start; newer ones, and every row under the default, stay', async () => {
+    const who = await newOrg();
+    const rows = { old10d: '10 days', old3d: '3 days', recent30h: '30 hours' };
+    for (const age of Object.values(rows)) {
+      psql(`INSERT INTO gh.api_key_usage (org_id, key_id, minute, requests, succeeded)
+            VALUES ('${who.org}', NULL, date_trunc('minute', now() - interval '${age}'), 7, 7)`, ctx.db.name);
+    }
+    const left = () => Number(psql(`SELECT count(*) FROM gh.api_key_usage WHERE org_id = '${who.org}'
+                                      AND minute < now() - interval '1 day'`, ctx.db.name));
+    // The default (400 days) keeps all three: a node prunes on its first
+    // listener tick (~250 ms after start).
+    const keeper = await ctx.another(LIMITS);
+    await sleep(1500);
+    assert.equal(left(), 3, 'the default retention deleted a row younger than 400 days');
+    const pruner = await ctx.another({ ...LIMITS, GATEHOUSE_USAGE_RETENTION_DAYS: '2' });
+    const line = await pruner.waitForLog((o) => /usage retention: deleted/.test(o.msg || ''), 10_000);
+    assert.match(line.msg, /older than 2 days/);
+    assert.equal(left(), 1, 'the 10-day and 3-day rows are gone, the 30-hour row stays');
+    // What the API shows: the 30-hour-old row in hour buckets, nothing a week ago.
+    const from = new Date(Date.now() - 31 * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z');
+    const to = new Date(Date.now() - 29 * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z');
+    assert.equal(sum((await usage(who, `/v1/usage?from=${from}&to=${to}&granularity=hour`)).data).requests, 7);
+    const wFrom = new Date(Date.now() - 12 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z');
+    const wTo = new Date(Date.now() - 2 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z');
+    assert.equal(sum((await usage(who, `/v1/usage?from=${wFrom}&to=${wTo}&granularity=day`)).data).requests, 0);
+    await keeper.stop();
+    await pruner.stop();
+  });
+  test('a retention of 1 day, or not a number, stops the start with the setting named', () => {
+    for (const v of ['1', '-3', 'forever']) {
+      const r = cli(ctx.db, ['serve'], { GATEHOUSE_USAGE_RETENTION_DAYS: v });
+      assert.notEqual(r.status, 0, `GATEHOUSE_USAGE_RETENTION_DAYS=${v} was accepted`);
+      assert.match(r.stdout + r.stderr, /GATEHOUSE_USAGE_RETENTION_DAYS/);
+    }
   });
 });
