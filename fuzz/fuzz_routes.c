@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int nparams = -1;
   char allow[128];
   allow[0] = 'x';
-  gh_match m = gh_routes_find(method, path, &route, params, &nparams, allow, sizeof allow);
+  gh_match m = gh_routes_find(method, path, size % 2 == 0, &route, params, &nparams, allow, sizeof allow);
   if (m == GH_MATCH_OK) {
     if (!route || strcmp(route->method, method) || nparams < 0 || nparams > GH_MAX_PATH_PARAMS) abort();
     for (int i = 0; i < nparams; i++)

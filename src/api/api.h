@@ -11,6 +11,7 @@ gh_status gh_api_metrics(gh_req *r);
 
 /* identity.c: sign-up and login */
 gh_status gh_api_signup(gh_req *r);
+gh_status gh_api_signup_gate(gh_req *r); /* 403 while GATEHOUSE_SIGNUP=closed */
 gh_status gh_api_login(gh_req *r);
 extern const gh_field gh_api_signup_body[];
 extern const gh_field gh_api_login_body[];

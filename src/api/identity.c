@@ -63,8 +63,11 @@ static gh_status signup_work(gh_req *r) {
   return reply_login(r, 201);
 }
 
+gh_status gh_api_signup_gate(gh_req *r) {
+  return gh_cfg->signup_open ? GH_OK : gh_req_error(r, GH_ERR_FORBIDDEN, NULL, "Sign-up is closed.");
+}
+
 gh_status gh_api_signup(gh_req *r) {
-  if (!gh_cfg->signup_open) return gh_req_error(r, GH_ERR_FORBIDDEN, NULL, "Sign-up is closed.");
   if (!gh_text_is_email(gh_req_string(r, "email")))
     return gh_req_error(r, GH_ERR_INVALID_REQUEST, "email", "Not a valid email address.");
   if (gh_password_check_length(gh_req_string(r, "password")))

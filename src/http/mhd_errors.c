@@ -35,6 +35,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/rand.h"
+#include "http/server.h"
 
 typedef struct MHD_Response *(*create_fn)(size_t, void *, enum MHD_ResponseMemoryMode);
 typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
@@ -116,6 +117,10 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status
   MHD_add_response_header(json, "Content-Type", "application/json; charset=utf-8");
   MHD_add_response_header(json, "Request-Id", id);
   MHD_add_response_header(json, "Connection", "close");
+  /* Over our own TLS the answer is HTTPS's like any other; behind a proxy
+   * the unparsed request cannot say so. */
+  if (MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION))
+    MHD_add_response_header(json, "Strict-Transport-Security", GH_HSTS_VALUE);
   enum MHD_Result ret = real(c, status, json);
   MHD_destroy_response(json);
   gh_metrics_request((int)status, 0);

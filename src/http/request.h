@@ -47,6 +47,10 @@ typedef struct {
   int sensitive;        /* GH_SENSITIVE_*: re-authentication required */
   const gh_field *body; /* accepted JSON fields (NULL: no body fields) */
   bool org_path;        /* also reachable as /v1/orgs/{org_id}/... */
+  /* A refusal of the route's own that belongs to the "forbidden" step of
+   * the order of checks, so before the body (sign-up while closed); NULL:
+   * none. */
+  gh_handler gate;
 } gh_route;
 
 #define GH_MAX_PATH_PARAMS 4

@@ -24,7 +24,8 @@ const gh_route gh_routes[] = {
     {.method = "GET", .path = "/metrics", .handler = gh_api_metrics},
 
     /* Identities: open routes that create sessions. */
-    {.method = "POST", .path = "/v1/signup", .handler = gh_api_signup, .body = gh_api_signup_body},
+    {.method = "POST", .path = "/v1/signup", .handler = gh_api_signup, .body = gh_api_signup_body,
+     .gate = gh_api_signup_gate},
     {.method = "POST", .path = "/v1/auth/login", .handler = gh_api_login, .body = gh_api_login_body},
     {.method = "POST", .path = "/v1/invitations/accept", .handler = gh_api_invitation_accept,
      .body = gh_api_accept_body},
@@ -239,14 +240,15 @@ static int match_path(const char *pattern, const char *path, char params[][GH_ID
   return 1;
 }
 
-gh_match gh_routes_find(const char *method, const char *path, const gh_route **route, char params[][GH_ID_MAX * 2],
-                        int *nparams, char *allow, size_t allow_size) {
+gh_match gh_routes_find(const char *method, const char *path, bool org_form, const gh_route **route,
+                        char params[][GH_ID_MAX * 2], int *nparams, char *allow, size_t allow_size) {
   gh_match m = GH_MATCH_NO_PATH;
   size_t used = 0;
   if (allow_size) allow[0] = '\0';
   for (int i = 0; i < gh_routes_count; i++) {
     char tmp[GH_MAX_PATH_PARAMS][GH_ID_MAX * 2];
     int n = 0;
+    if (org_form && !gh_routes[i].org_path) continue;
     if (!match_path(gh_routes[i].path, path, tmp, &n)) continue;
     if (!strcmp(gh_routes[i].method, method)) {
       *route = &gh_routes[i];

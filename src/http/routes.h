@@ -16,8 +16,10 @@ typedef enum { GH_MATCH_OK, GH_MATCH_NO_PATH, GH_MATCH_NO_METHOD } gh_match;
 /* Finds the route for method + path. On GH_MATCH_OK sets *route and copies
  * the {param} segments into params (at most GH_MAX_PATH_PARAMS, each under
  * param_size bytes; longer segments do not match). On GH_MATCH_NO_METHOD
- * writes the allowed methods ("GET, POST") into allow. */
-gh_match gh_routes_find(const char *method, const char *path, const gh_route **route, char params[][GH_ID_MAX * 2],
-                        int *nparams, char *allow, size_t allow_size);
+ * writes the allowed methods ("GET, POST") into allow. org_form: the path
+ * was reached as /v1/orgs/{org_id}/…, where only routes with org_path
+ * exist (the others are 404 by any method, and not in allow). */
+gh_match gh_routes_find(const char *method, const char *path, bool org_form, const gh_route **route,
+                        char params[][GH_ID_MAX * 2], int *nparams, char *allow, size_t allow_size);
 
 #endif

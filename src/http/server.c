@@ -211,7 +211,7 @@ static enum MHD_Result finish(gh_req *r) {
   if (ctype && (text || http != 204)) MHD_add_response_header(resp, "Content-Type", ctype);
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  if (r->https) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  if (r->https) MHD_add_response_header(resp, "Strict-Transport-Security", GH_HSTS_VALUE);
   if (r->close_after || atomic_load(&draining)) MHD_add_response_header(resp, "Connection", "close");
   if (r->retry_after > 0) {
     char ra[16];
@@ -283,6 +283,34 @@ static void ipv4_text(const struct in_addr *a, char *out, size_t size) {
   }
 }
 
+/* Every line of one header, in order, joined with ", " (RFC 9110 5.3): a
+ * proxy may add its own X-Forwarded-For or -Proto line after the client's
+ * instead of appending to it, and a look-up returns only the first line,
+ * which the client wrote. */
+typedef struct {
+  const char *name;
+  gh_buf b;
+  int lines;
+} header_lines;
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v) {
+  (void)kind;
+  header_lines *h = cls;
+  if (strcasecmp(k, h->name)) return MHD_YES;
+  if (h->lines++) gh_buf_str(&h->b, ", ");
+  gh_buf_str(&h->b, v);
+  return MHD_YES;
+}
+
+/* The joined value in mem (size bytes), or NULL when the header is absent
+ * or its lines do not fit (then it is not believed at all). */
+static const char *joined_header(gh_req *r, const char *name, char *mem, size_t size) {
+  header_lines h = {name, {0}, 0};
+  gh_buf_init(&h.b, mem, size);
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_header, &h);
+  return h.lines && !h.b.cut ? mem : NULL;
+}
+
 /* The peer, then what the transport rules (http/transport.h) make of it:
  * whether the request counts as HTTPS and who the client is. Returns
  * GH_ERR_HTTPS_REQUIRED for plain HTTP that may not be served. */
@@ -295,15 +323,19 @@ static gh_status transport(gh_req *r) {
   else if (sa && sa->sa_family == AF_INET6)
     inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->peer_ip, sizeof r->peer_ip);
   gh_transport_in in = {r->peer_ip, serving_tls, NULL, NULL, &trusted_proxies};
+  char proto[256], chain[4096];
   if (trusted_proxies.n) {
-    in.forwarded_proto = gh_req_header(r, "X-Forwarded-Proto");
-    in.forwarded_for = gh_req_header(r, "X-Forwarded-For");
+    in.forwarded_proto = joined_header(r, "X-Forwarded-Proto", proto, sizeof proto);
+    in.forwarded_for = joined_header(r, "X-Forwarded-For", chain, sizeof chain);
   }
   gh_transport_out out;
   gh_transport_decide(&in, &out);
   r->https = out.https;
   memcpy(r->client_ip, out.client_ip, sizeof r->client_ip);
   if (!out.refuse) return GH_OK;
+  /* Its body, if any, is never read (and its length may not even be
+   * believable, see check_head): the connection ends with this answer. */
+  r->close_after = true;
   /* The credential decides nothing here, but whoever sent it should rotate
    * it: say so in the log (without the secret) and, for a well-formed key,
    * in its org's audit log. */
@@ -394,11 +426,10 @@ static char *split_org_path(const char *path, char *org, size_t org_size) {
 static gh_status dispatch(gh_req *r) {
   char allow[64], url_org[GH_ID_MAX * 2] = "";
   char *inner = split_org_path(r->path, url_org, sizeof url_org);
-  gh_match m =
-      gh_routes_find(r->method, inner ? inner : r->path, &r->route, r->params, &r->nparams, allow, sizeof allow);
   bool org_url = inner != NULL;
+  gh_match m = gh_routes_find(r->method, inner ? inner : r->path, org_url, &r->route, r->params, &r->nparams, allow,
+                              sizeof allow);
   free(inner);
-  if (org_url && m == GH_MATCH_OK && !r->route->org_path) m = GH_MATCH_NO_PATH;
   switch (m) {
   case GH_MATCH_NO_PATH: return GH_ERR_NOT_FOUND;
   case GH_MATCH_NO_METHOD: gh_req_add_header(r, "Allow", allow); return GH_ERR_METHOD_NOT_ALLOWED;
@@ -415,6 +446,7 @@ static gh_status dispatch(gh_req *r) {
     if (org_url && strcmp(url_org, r->principal.org_id)) return GH_ERR_ORG_MISMATCH;
     if ((s = check_authz(r))) return s;
   }
+  if (r->route->gate && (s = r->route->gate(r))) return s;
   if (r->body_len) {
     if (!gh_body_is_json_type(gh_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) return GH_ERR_UNSUPPORTED_MEDIA;
   }
@@ -478,8 +510,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->path = strdup(url);
     if (!r->path) return MHD_NO;
     r->state = ST_BODY;
-    gh_status s = check_head(r);
-    if (!s) s = transport(r);
+    /* api.md's order: HTTPS first, then the size and shape of the head;
+     * transport() also decides r->https, which the size errors' HSTS
+     * header needs. */
+    gh_status s = transport(r);
+    if (!s) s = check_head(r);
     if (s) return fail_now(r, s);
     return MHD_YES;
   }

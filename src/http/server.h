@@ -12,6 +12,10 @@
 
 #include <stdbool.h>
 
+/* Strict-Transport-Security on every answer to a request that came over
+ * HTTPS (api.md, "Transport"); also used by mhd_errors.c. */
+#define GH_HSTS_VALUE "max-age=63072000; includeSubDomains"
+
 typedef struct gh_server gh_server;
 
 /* Binds and starts serving. Owned by the caller (gh_server_free). */

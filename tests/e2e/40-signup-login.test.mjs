@@ -250,6 +250,11 @@ describe('closed sign-up and production cookies', () => {
     const r = await closed.post('/v1/signup', { email: uniqueEmail(), password: PASSWORD, org_name: 'Nope' });
     expectError(r, 403, 'forbidden');
     assert.equal(r.headers['set-cookie'], undefined);
+    // "forbidden" comes before the body in the order of checks: a bad or
+    // missing body is 403 too, not 400/415.
+    expectError(await closed.post('/v1/signup', {}), 403, 'forbidden');
+    expectError(await closed.request('POST', '/v1/signup', { body: '{', headers: { 'Content-Type': 'application/json' } }), 403, 'forbidden');
+    expectError(await closed.request('POST', '/v1/signup', { body: 'x', headers: { 'Content-Type': 'text/plain' } }), 403, 'forbidden');
     const l = await closed.post('/v1/auth/login', { email: alice.email, password: PASSWORD });
     expectJson(l, 200);
     checkCookies(l);

@@ -271,6 +271,7 @@ for (const [name, spec] of Object.entries(SPECS)) {
       expectError(await get(null, `/v1/orgs/${alice.org}${spec.path.slice(3)}`), 401, 'unauthorized');
       expectJson(await get(alice, `${spec.path}/${o.id}`), 200);
     });
+
   });
 }
 
@@ -630,6 +631,22 @@ describe('contracts', () => {
     const own = expectJson(await get(alice, `/v1/orgs/${alice.org}/contracts/${c.id}/executions`), 200);
     assert.deepEqual(own.data, [e]);
     expectError(await get(alice, `/v1/contracts/${c.id}/executions/${e.id}`), 404, 'not_found');
+  });
+});
+
+describe('/v1/orgs/{org_id}/… has only the routes with an org form', () => {
+  before(orgs);
+  test('a route without one is 404 by every method, with or without credentials; a wrong method of one that has it is 405 naming its methods', async () => {
+    for (const who of [alice, null]) {
+      for (const [m, p] of [['GET', 'users'], ['DELETE', 'users'], ['PUT', 'org'], ['PATCH', 'org'], ['PUT', 'api_keys'], ['PUT', 'me']]) {
+        const r = await call(who, m, `/v1/orgs/${alice.org}/${p}`, m === 'GET' ? undefined : {});
+        expectError(r, 404, 'not_found');
+        assert.equal(r.headers.allow, undefined, `${m} ${p}`);
+      }
+      const r = await call(who, 'PUT', `/v1/orgs/${alice.org}/leads`, {});
+      expectError(r, 405, 'method_not_allowed');
+      assert.equal(r.headers.allow, 'GET, POST');
+    }
   });
 });
 

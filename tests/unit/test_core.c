@@ -188,15 +188,27 @@ static void route_matching(void **st) {
   char params[GH_MAX_PATH_PARAMS][GH_ID_MAX * 2];
   int n = -1;
   char allow[64];
-  assert_int_equal(gh_routes_find("GET", "/healthz", &r, params, &n, allow, sizeof allow), GH_MATCH_OK);
+  assert_int_equal(gh_routes_find("GET", "/healthz", false, &r, params, &n, allow, sizeof allow), GH_MATCH_OK);
   assert_string_equal(r->path, "/healthz");
-  assert_int_equal(gh_routes_find("DELETE", "/healthz", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_METHOD);
+  assert_int_equal(gh_routes_find("DELETE", "/healthz", false, &r, params, &n, allow, sizeof allow),
+                   GH_MATCH_NO_METHOD);
   assert_string_equal(allow, "GET");
-  assert_int_equal(gh_routes_find("GET", "/v1/signup", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_METHOD);
+  assert_int_equal(gh_routes_find("GET", "/v1/signup", false, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_METHOD);
   assert_string_equal(allow, "POST");
-  assert_int_equal(gh_routes_find("GET", "/healthz/", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
-  assert_int_equal(gh_routes_find("GET", "/nope", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
-  assert_int_equal(gh_routes_find("GET", "", &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("GET", "/healthz/", false, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("GET", "/nope", false, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("GET", "", false, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  /* Under /v1/orgs/{org_id}/ only routes with an org form exist: a route
+   * without one is no path there by any method (not 405 with an Allow of
+   * methods that would then be 404). */
+  assert_int_equal(gh_routes_find("GET", "/v1/leads", true, &r, params, &n, allow, sizeof allow), GH_MATCH_OK);
+  assert_true(r->org_path);
+  assert_int_equal(gh_routes_find("PUT", "/v1/leads", true, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_METHOD);
+  assert_string_equal(allow, "GET, POST");
+  assert_int_equal(gh_routes_find("GET", "/v1/users", true, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("DELETE", "/v1/users", true, &r, params, &n, allow, sizeof allow), GH_MATCH_NO_PATH);
+  assert_int_equal(gh_routes_find("DELETE", "/v1/users", false, &r, params, &n, allow, sizeof allow),
+                   GH_MATCH_NO_METHOD);
   /* Every route is well formed: a known method and an absolute path. */
   for (int i = 0; i < gh_routes_count; i++) {
     assert_true(gh_routes[i].path[0] == '/');
