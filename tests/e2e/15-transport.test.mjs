@@ -117,14 +117,17 @@ describe('TLS served by Gatehouse', () => {
     for (const [want, head] of [
       [414, `GET /${'a'.repeat(9000)} HTTP/1.1\r\n${host}Connection: close\r\n\r\n`],
       [431, `GET /healthz HTTP/1.1\r\n${host}${many}Connection: close\r\n\r\n`],
+      // libmicrohttpd's own page (replaced by mhd_errors.c). Every case is
+      // small enough to be read whole: a request the server stops reading
+      // ends in a reset that can swallow the answer before the client sees it.
       [400, `POST /v1/signup HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n`],
-      [414, `GET /${'a'.repeat(70000)} HTTP/1.1\r\n${host}Connection: close\r\n\r\n`],
     ]) {
       const r = await raw(head);
       assert.equal(r.status, want, head.slice(0, 40));
       assert.equal(r.headers['strict-transport-security'], HSTS, `${want} without HSTS`);
       assert.match(r.headers['request-id'], /^req_/);
     }
+    await srv.waitForLog((o) => o.msg === 'request' && o.source === 'libmicrohttpd' && o.status === 400);
   });
 
   test('TLS 1.1 and 1.0 are refused', async () => {
