@@ -302,4 +302,33 @@ SELECT ok(
       WHERE c.conrelid = 'gh.leads'::regclass AND c.confrelid = 'gh.campaigns'::regclass),
     'leads -> campaigns is ON DELETE SET NULL (campaign_id) (the check above is not vacuous)');
 
+-- Every ON DELETE action between two gh tables other than "goes with its
+-- org". A row such an action changes or removes makes no event of its own,
+-- so where the child is an object with events, the parent's delete does the
+-- child's change itself first (gh_res_type.children, src/api/resource.h;
+-- tested in tests/e2e/78-events). A new action here needs the same decision:
+--   reviews -> applications (CASCADE)      review.deleted per review (children)
+--   leads -> campaigns (SET NULL)          lead.updated per lead (children)
+--   contract_executions -> contracts       contracts are never deleted (no grant)
+--   sessions, invitations -> users         no event types of their own (user.removed)
+--   api_keys -> users (SET NULL created_by), webhook_endpoints -> users:
+--                                          the column is not in the object shown
+--   api_keys -> api_keys (rotated_from)    keys are revoked, never deleted
+--   webhook_queue, webhook_attempts -> events, webhook_endpoints:
+--                                          delivery bookkeeping, no events
+SELECT is(
+    ARRAY(SELECT c.conrelid::regclass::text || ' -> ' || c.confrelid::regclass::text || ' '
+                 || c.confdeltype::text
+            FROM pg_constraint c
+           WHERE c.contype = 'f' AND c.connamespace = 'gh'::regnamespace
+             AND c.confrelid <> 'gh.orgs'::regclass AND c.confdeltype NOT IN ('a', 'r')
+           ORDER BY 1),
+    ARRAY['gh.api_keys -> gh.api_keys n', 'gh.api_keys -> gh.users n',
+          'gh.contract_executions -> gh.contracts c', 'gh.invitations -> gh.users c',
+          'gh.leads -> gh.campaigns n', 'gh.reviews -> gh.applications c', 'gh.sessions -> gh.users c',
+          'gh.webhook_attempts -> gh.events c', 'gh.webhook_attempts -> gh.webhook_endpoints c',
+          'gh.webhook_endpoints -> gh.users n', 'gh.webhook_queue -> gh.events c',
+          'gh.webhook_queue -> gh.webhook_endpoints c'],
+    'every referential action between gh tables is a known one (a new one: does its child need events?)');
+
 SELECT * FROM finish();

@@ -18,7 +18,6 @@ static const gh_res_col application_cols[] = {
     {"updated_at", GH_COL_TIME, GH_CHECK_NONE, NULL},
     {0},
 };
-static const gh_res_type application = {"gh.applications", "app_", "application", application_cols, NULL};
 
 static const char *const review_statuses[] = {"queued", "running", "completed", "failed", NULL};
 static const gh_res_col review_cols[] = {
@@ -28,7 +27,13 @@ static const gh_res_col review_cols[] = {
     {"updated_at", GH_COL_TIME, GH_CHECK_NONE, NULL},
     {0},
 };
-static const gh_res_type review = {"gh.reviews", "rev_", "review", review_cols, NULL};
+static const gh_res_type review = {"gh.reviews", "rev_", "review", review_cols, NULL, NULL};
+
+/* Deleting an application deletes its reviews (0003: ON DELETE CASCADE);
+ * each is a review.deleted. */
+static const gh_res_child application_children[] = {{&review, "application_id", GH_CHILD_CASCADE}, {0}};
+static const gh_res_type application = {"gh.applications", "app_", "application",
+                                        application_cols,  NULL,   application_children};
 
 const gh_field gh_api_application_create_body[] = {
     {"name", GH_F_STRING, true, false},

@@ -27,7 +27,6 @@ static const gh_res_col campaign_cols[] = {
     {"updated_at", GH_COL_TIME, GH_CHECK_NONE, NULL},
     {0},
 };
-static const gh_res_type campaign = {"gh.campaigns", "cmp_", "campaign", campaign_cols, NULL};
 
 static const char *const campaign_prefix[] = {"cmp_", NULL};
 static const gh_res_col lead_cols[] = {
@@ -38,7 +37,12 @@ static const gh_res_col lead_cols[] = {
     {"updated_at", GH_COL_TIME, GH_CHECK_NONE, NULL},
     {0},
 };
-static const gh_res_type lead = {"gh.leads", "lead_", "lead", lead_cols, lead_refused};
+static const gh_res_type lead = {"gh.leads", "lead_", "lead", lead_cols, lead_refused, NULL};
+
+/* Deleting a campaign keeps its leads with campaign_id null (0003: ON
+ * DELETE SET NULL (campaign_id)); each is a lead.updated. */
+static const gh_res_child campaign_children[] = {{&lead, "campaign_id", GH_CHILD_SET_NULL}, {0}};
+static const gh_res_type campaign = {"gh.campaigns", "cmp_", "campaign", campaign_cols, NULL, campaign_children};
 
 const gh_field gh_api_campaign_create_body[] = {
     {"name", GH_F_STRING, true, false},

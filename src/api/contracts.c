@@ -21,7 +21,7 @@ static const gh_res_col contract_cols[] = {
     {"updated_at", GH_COL_TIME, GH_CHECK_NONE, NULL},
     {0},
 };
-static const gh_res_type contract = {"gh.contracts", "ctr_", "contract", contract_cols, NULL};
+static const gh_res_type contract = {"gh.contracts", "ctr_", "contract", contract_cols, NULL, NULL};
 
 static const gh_res_col execution_cols[] = {
     {"contract_id", GH_COL_TEXT, GH_CHECK_NONE, NULL},
@@ -30,7 +30,8 @@ static const gh_res_col execution_cols[] = {
     {"result", GH_COL_JSON, GH_CHECK_NONE, NULL},
     {0},
 };
-static const gh_res_type execution = {"gh.contract_executions", "cex_", "contract_execution", execution_cols, NULL};
+static const gh_res_type execution = {"gh.contract_executions", "cex_", "contract_execution",
+                                      execution_cols,           NULL,   NULL};
 
 const gh_field gh_api_contract_create_body[] = {
     {"name", GH_F_STRING, true, false},

@@ -68,41 +68,52 @@ int gh_res_param_owned(gh_res_txn *t, int k, char *v) {
 }
 
 void gh_res_event(gh_res_txn *t, int k, const gh_res_type *ty, const char *object, const char *verb) {
-  int w = snprintf(t->event_type, sizeof t->event_type, "%s.%s", object ? object : ty->object, verb);
-  if (w < 0 || (size_t)w >= sizeof t->event_type) t->overflow = true;
-  t->event_ty = ty;
-  t->event_stmt = k;
+  if (t->nev >= GH_RES_STMTS) {
+    t->overflow = true;
+    return;
+  }
+  int i = t->nev++;
+  int w = snprintf(t->ev[i].type, sizeof t->ev[i].type, "%s.%s", object ? object : ty->object, verb);
+  if (w < 0 || (size_t)w >= sizeof t->ev[i].type) t->overflow = true;
+  t->ev[i].ty = ty;
+  t->ev[i].stmt = k;
+  t->ev[i].rendered = NULL;
 }
 
 /* Inside the open transaction: render the changed rows once, one event
- * each. */
+ * each, statement after statement in the order gh_res_event named them. */
 static gh_status emit(gh_events_batch *b, PGresult *const *results, void *ctx) {
   gh_res_txn *t = ctx;
-  t->rendered = gh_res_render_all(t->event_ty, results[t->event_stmt]);
-  if (!t->rendered) return GH_ERR_NOMEM;
-  size_t i;
-  json_t *o;
-  json_array_foreach(t->rendered, i, o) {
-    gh_status s = o ? gh_events_add(b, t->event_type, o) : GH_ERR_NOMEM;
-    if (s) return s;
+  for (int e = 0; e < t->nev; e++) {
+    t->ev[e].rendered = gh_res_render_all(t->ev[e].ty, results[t->ev[e].stmt]);
+    if (!t->ev[e].rendered) return GH_ERR_NOMEM;
+    size_t i;
+    json_t *o;
+    json_array_foreach(t->ev[e].rendered, i, o) {
+      gh_status s = o ? gh_events_add(b, t->ev[e].type, o) : GH_ERR_NOMEM;
+      if (s) return s;
+    }
   }
   return GH_OK;
 }
 
 gh_status gh_res_txn_run(gh_req *r, gh_res_txn *t) {
   if (t->overflow) return GH_ERR_INTERNAL;
-  if (t->event_ty) return gh_events_txn(r, t->st, t->n, t->res, emit, t);
+  if (t->nev) return gh_events_txn(r, t->st, t->n, t->res, emit, t);
   return gh_db_ctx_txn(r->principal.hash, r->principal.livemode, t->st, t->n, t->res);
 }
 
 json_t *gh_res_rows(gh_res_txn *t, const gh_res_type *ty, int k) {
-  if (t->rendered && t->event_stmt == k) return json_incref(t->rendered);
+  for (int e = 0; e < t->nev; e++)
+    if (t->ev[e].stmt == k && t->ev[e].rendered) return json_incref(t->ev[e].rendered);
   return gh_res_render_all(ty, t->res[k]);
 }
 
 void gh_res_txn_free(gh_res_txn *t) {
-  json_decref(t->rendered);
-  t->rendered = NULL;
+  for (int e = 0; e < t->nev; e++) {
+    json_decref(t->ev[e].rendered);
+    t->ev[e].rendered = NULL;
+  }
   gh_db_clear(t->res, t->n);
   for (int i = 0; i < t->nowned; i++)
     free(t->owned[i]);
@@ -250,9 +261,38 @@ gh_status gh_res_get(gh_req *r, const gh_res_type *ty) {
   return gh_res_on_object(r, ty, "SELECT ", " FROM %s WHERE id = $1", 200, NULL);
 }
 
-/* RETURNING the row: the deletion event will carry the object. */
+/* RETURNING the row: the deletion event will carry the object. The
+ * children first (resource.h): what the foreign keys' actions would do,
+ * done by statements whose rows make the events. */
 gh_status gh_res_delete(gh_req *r, const gh_res_type *ty) {
-  return gh_res_on_object(r, ty, "DELETE FROM %s WHERE id = $1 RETURNING ", "", 204, "deleted");
+  if (!ty->children) return gh_res_on_object(r, ty, "DELETE FROM %s WHERE id = $1 RETURNING ", "", 204, "deleted");
+  const char *id = gh_res_path_id(r, ty);
+  if (!id) return GH_ERR_NOT_FOUND;
+  gh_res_txn t;
+  gh_res_txn_init(&t);
+  /* From here until COMMIT no other transaction can make a row name the
+   * parent (inserting or re-pointing a child takes FOR KEY SHARE on it),
+   * and those that did before have committed: the statements below see
+   * every child the foreign keys would act on. */
+  int lock = gh_res_stmt(&t);
+  gh_res_sql(&t, lock, "SELECT 1 FROM %s WHERE id = $%d FOR UPDATE", ty->table, gh_res_param(&t, lock, id));
+  for (const gh_res_child *c = ty->children; c->type; c++) {
+    int k = gh_res_stmt(&t), p = gh_res_param(&t, k, id);
+    bool set_null = c->action == GH_CHILD_SET_NULL;
+    if (set_null)
+      gh_res_sql(&t, k, "WITH c AS (UPDATE %s SET %s = NULL WHERE %s = $%d RETURNING *) SELECT ", c->type->table,
+                 c->col, c->col, p);
+    else
+      gh_res_sql(&t, k, "WITH c AS (DELETE FROM %s WHERE %s = $%d RETURNING *) SELECT ", c->type->table, c->col, p);
+    gh_res_select(&t, k, c->type);
+    gh_res_sql(&t, k, " FROM c ORDER BY seq");
+    gh_res_event(&t, k, c->type, NULL, set_null ? "updated" : "deleted");
+  }
+  int k = gh_res_stmt(&t);
+  gh_res_sql(&t, k, "DELETE FROM %s WHERE id = $%d RETURNING ", ty->table, gh_res_param(&t, k, id));
+  gh_res_select(&t, k, ty);
+  gh_res_event(&t, k, ty, NULL, "deleted");
+  return gh_res_reply_row(r, ty, &t, k, id, 204);
 }
 
 gh_status gh_res_create(gh_req *r, const gh_res_type *ty) {

@@ -15,7 +15,9 @@
  * (events/events.h), every row of the named statement is rendered once,
  * inside the open transaction, becomes one event each (`<object>.<verb>`,
  * data.object = that rendering) and is also what the handler answers
- * with. No row, no event. */
+ * with. No row, no event. A row changed by a foreign key's referential
+ * action would make no event, so a parent with such children
+ * (gh_res_type.children) changes them itself first (gh_res_delete). */
 #ifndef GH_API_RESOURCE_H
 #define GH_API_RESOURCE_H
 #include <jansson.h>
@@ -47,6 +49,23 @@ typedef struct {
 } gh_res_col;
 
 typedef struct gh_res_type gh_res_type;
+
+/* What deleting a parent does to a child's rows: the referential action of
+ * the child's composite foreign key (0003). */
+typedef enum {
+  GH_CHILD_SET_NULL, /* ON DELETE SET NULL (col): the row stays, <child>.updated */
+  GH_CHILD_CASCADE   /* ON DELETE CASCADE: the row goes, <child>.deleted */
+} gh_child_action;
+
+/* A resource whose rows name this one (col) through such a foreign key.
+ * gh_res_delete changes them itself, before the parent goes, so that each
+ * changed row makes its own event (see there). */
+typedef struct {
+  const gh_res_type *type; /* the child */
+  const char *col;         /* its column naming the parent */
+  gh_child_action action;  /* must be the foreign key's */
+} gh_res_child;
+
 struct gh_res_type {
   const char *table;  /* "gh.applications" */
   const char *prefix; /* "app_" */
@@ -56,6 +75,9 @@ struct gh_res_type {
   /* Called when the database refused a written value (a foreign key: no
    * such parent in this org and mode) to say which one; NULL: plain 400. */
   gh_status (*refused)(gh_req *r);
+  /* Every child with a referential action on this resource; {0}-ended,
+   * NULL: none. */
+  const gh_res_child *children;
 };
 
 /* ---- one transaction, built statement by statement --------------------- */
@@ -73,11 +95,15 @@ typedef struct {
   int n, nowned;
   bool overflow; /* a statement or parameter did not fit: run fails */
   PGresult *res[GH_RES_STMTS];
-  /* Set by gh_res_event: the event every row of statement event_stmt makes. */
-  const gh_res_type *event_ty;
-  int event_stmt;
-  char event_type[64];
-  json_t *rendered; /* owned: the rows of event_stmt as rendered for the events */
+  /* Set by gh_res_event, in the order the events are written: the event
+   * every row of statement ev[i].stmt makes. */
+  struct {
+    const gh_res_type *ty;
+    int stmt;
+    char type[64];
+    json_t *rendered; /* owned: the statement's rows as rendered for the events */
+  } ev[GH_RES_STMTS];
+  int nev;
 } gh_res_txn;
 
 void gh_res_txn_init(gh_res_txn *t);
@@ -96,9 +122,10 @@ int gh_res_param(gh_res_txn *t, int k, const char *v);
 int gh_res_param_owned(gh_res_txn *t, int k, char *v);
 /* Every row of statement k (an object of ty) makes an event of type
  * "<object>.<verb>" (object NULL: ty->object), written in the same
- * transaction by gh_res_txn_run. */
+ * transaction by gh_res_txn_run. Several statements may make events: they
+ * are written in the order of these calls, each statement's in row order. */
 void gh_res_event(gh_res_txn *t, int k, const gh_res_type *ty, const char *object, const char *verb);
-/* Statement k's rows as rendered (t->rendered when an event was set, else
+/* Statement k's rows as rendered (for its events, when it has any, else
  * rendered now): a new reference to an array. */
 json_t *gh_res_rows(gh_res_txn *t, const gh_res_type *ty, int k);
 /* Runs the statements with the request's credential and mode (and the
@@ -151,6 +178,17 @@ gh_status gh_res_create(gh_req *r, const gh_res_type *ty);
  * makes no event). gh_res_update_as names the event's verb ("updated"). */
 gh_status gh_res_update(gh_req *r, const gh_res_type *ty);
 gh_status gh_res_update_as(gh_req *r, const gh_res_type *ty, const char *verb);
+/* DELETE of the path's object (204, <object>.deleted with the object as it
+ * was). With ty->children, in the same transaction: the parent's row is
+ * locked (FOR UPDATE, which waits for and then blocks any insert or update
+ * naming it), then each child's rows are changed as the foreign key's
+ * action would change them, each row rendered as GET answers it (after a
+ * SET NULL; as it was before a CASCADE) into its own <child>.updated or
+ * <child>.deleted, then the parent is deleted and its action finds nothing
+ * left to do. The children's events come first, in creation order, then
+ * the parent's: the order of the changes (as if a client had detached or
+ * deleted them first), so no event names an object already reported
+ * deleted. */
 gh_status gh_res_delete(gh_req *r, const gh_res_type *ty);
 
 #endif

@@ -2,13 +2,18 @@
 // change writes exactly its event in its own transaction, data.object is the
 // object exactly as the API answered (byte for byte in the outbox), no event
 // carries a secret, events belong to the request's mode, another org's
-// event is 403 org_mismatch, a refused change writes no event, and the list
-// pages like every list.
+// event is 403 org_mismatch, a refused change writes no event, a child row
+// changed by a foreign key's action (a deleted campaign's leads, a deleted
+// application's reviews) has its own event, also at a webhook receiver, and
+// the list pages like every list.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import {
-  useServer, expectError, expectJson, expectNo5xx, expectUniqueRequestIds, signup, psql, RFC3339_UTC_RE, PASSWORD,
+  ROOT, PG_DIR, useServer, expectError, expectJson, expectNo5xx, expectUniqueRequestIds, signup, psql, RFC3339_UTC_RE, PASSWORD,
 } from './harness.mjs';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver, newId } from './webhook-receiver.mjs';
 
 const ctx = useServer({ env: { GATEHOUSE_REAUTH_WINDOW_SECONDS: '600' } });
 const S = () => ctx.srv;
@@ -117,10 +122,14 @@ describe('each change writes exactly its event, with the object as answered', ()
     assert.deepEqual(r.evs, []);
 
     // Deleted: the object as it last was (what GET answered just before).
+    // Its review goes with it (ON DELETE CASCADE): review.deleted first.
     const last = await call(A, 'GET', `/v1/applications/${app.id}`);
+    const lastRev = await call(A, 'GET', `/v1/reviews/${rev.id}`);
     r = await withEvents(A, 'live', () => call(A, 'DELETE', `/v1/applications/${app.id}`));
     assert.equal(r.result.status, 204);
-    expectEvent(r.evs, 'application.deleted', r.result, { as: last });
+    assert.deepEqual(r.evs.map((e) => e.type), ['review.deleted', 'application.deleted']);
+    expectEvent(r.evs.slice(0, 1), 'review.deleted', r.result, { as: lastRev });
+    expectEvent(r.evs.slice(1), 'application.deleted', r.result, { as: last });
   });
 
   test('campaigns and leads, one lead.created per imported lead', async () => {
@@ -229,6 +238,154 @@ describe('each change writes exactly its event, with the object as answered', ()
     r = await withEvents(A, 'live', () => call(A, 'PATCH', '/v1/org', { name: 'Renamed Org', session_idle_timeout_seconds: 1800 }));
     expectJson(r.result, 200);
     expectEvent(r.evs, 'org.updated', r.result);
+  });
+});
+
+// A row that a foreign key's referential action changes (0003: a deleted
+// campaign's leads get campaign_id null, a deleted application's reviews
+// go with it) is a change like any other: its own event, the object as GET
+// answers it, in the parent's transaction, org and mode, children first.
+describe("changes made by the foreign keys' actions have their events", () => {
+  let C; let D; let rx; let hooks;
+  before(async () => {
+    await setup();
+    C = await newOrg();
+    D = await newOrg();
+    rx = await startReceiver();
+    const hook = async (who, path, mode) =>
+      expectJson(await call(who, 'POST', '/v1/webhook_endpoints', { url: rx.url(path), events: ['*'] }, mode), 201);
+    hooks = { live: await hook(C, '/c-live'), test: await hook(C, '/c-test', 'test'), d: await hook(D, '/d-live') };
+  });
+  after(() => rx?.close());
+
+  const eventIds = async (who, mode) => new Set((await sessEvents(who, mode)).map((e) => e.id));
+  /** The event ids every other org and mode sees now. */
+  const othersNow = (mode) => Promise.all([[C, mode === 'live' ? 'test' : 'live'], [D, 'live'], [D, 'test']]
+    .map(([who, m]) => eventIds(who, m)));
+
+  /** The events reach the endpoint at `path` (and no other), signed, as listed. */
+  async function delivered(path, secret, evs) {
+    const ids = evs.map((e) => e.id);
+    const got = await rx.waitFor(path, (l) => ids.every((id) => l.some((d) => d.headers['webhook-id'] === id)));
+    for (const e of evs) {
+      const d = got.find((x) => x.headers['webhook-id'] === e.id);
+      const body = new Webhook(secret).verify(d.body, {
+        'webhook-id': d.headers['webhook-id'],
+        'webhook-timestamp': d.headers['webhook-timestamp'],
+        'webhook-signature': d.headers['webhook-signature'],
+      });
+      assert.equal(body.id, e.id);
+      assert.equal(body.type, e.type);
+      assert.equal(body.livemode, e.livemode);
+      assert.equal(JSON.stringify(body.data.object), JSON.stringify(e.data.object));
+    }
+    await new Promise((res) => setTimeout(res, 1500)); // anything misrouted has had its chance
+    const elsewhere = rx.got.filter((g) => g.path !== path && ids.includes(g.headers['webhook-id']));
+    assert.deepEqual(elsewhere.map((g) => g.path), [], 'delivered to another org or mode');
+  }
+
+  test('DELETE /v1/campaigns/{id}: lead.updated for each of its leads (campaign_id null), then campaign.deleted', async () => {
+    const cmp = expectJson(await call(C, 'POST', '/v1/campaigns', { name: 'Doomed' }), 201);
+    const kept = expectJson(await call(C, 'POST', '/v1/campaigns', { name: 'Kept' }), 201);
+    const lead = async (who, body, mode) => expectJson(await call(who, 'POST', '/v1/leads', body, mode), 201);
+    const l1 = await lead(C, { email: 'one@example.com', name: 'One', campaign_id: cmp.id, metadata: { n: 1 } });
+    const l2 = await lead(C, { email: 'two@example.com', campaign_id: cmp.id });
+    const l3 = await lead(C, { email: 'three@example.com', campaign_id: kept.id });
+    const l4 = await lead(C, { email: 'four@example.com' });
+    // The same org's other mode and another org, each with a campaign and its lead.
+    const tc = expectJson(await call(C, 'POST', '/v1/campaigns', { name: 'Test' }, 'test'), 201);
+    const tl = await lead(C, { email: 'test@example.com', campaign_id: tc.id }, 'test');
+    const dc = expectJson(await call(D, 'POST', '/v1/campaigns', { name: 'D' }), 201);
+    const dl = await lead(D, { email: 'd@example.com', campaign_id: dc.id });
+    const untouched = [[C, l3], [C, l4], [D, dl]].map(([who, l]) => [who, l.id, JSON.stringify(l)]);
+    const lastC = await call(C, 'GET', `/v1/campaigns/${cmp.id}`);
+    const othersBefore = await othersNow('live');
+
+    const r = await withEvents(C, 'live', () => call(C, 'DELETE', `/v1/campaigns/${cmp.id}`));
+    assert.equal(r.result.status, 204);
+    assert.deepEqual(r.evs.map((e) => [e.type, e.data.object.id]),
+      [['lead.updated', l1.id], ['lead.updated', l2.id], ['campaign.deleted', cmp.id]]);
+    for (const [i, l] of [l1, l2].entries()) {
+      // The lead as GET answers it now: campaign_id null, updated_at moved by the change.
+      const now = await call(C, 'GET', `/v1/leads/${l.id}`);
+      const obj = expectJson(now, 200);
+      assert.equal(obj.campaign_id, null);
+      assert.ok(obj.updated_at >= l.updated_at);
+      assert.deepEqual({ ...obj, campaign_id: cmp.id, updated_at: l.updated_at }, l, 'nothing else changed');
+      expectEvent(r.evs.slice(i, i + 1), 'lead.updated', r.result, { org: C.org, as: now });
+    }
+    expectEvent(r.evs.slice(2), 'campaign.deleted', r.result, { org: C.org, as: lastC });
+    // Nothing else changed, and nothing for the other mode or org.
+    for (const [who, id, was] of untouched) assert.equal(JSON.stringify(expectJson(await call(who, 'GET', `/v1/leads/${id}`), 200)), was);
+    assert.equal(expectJson(await call(C, 'GET', `/v1/leads/${tl.id}`, undefined, 'test'), 200).campaign_id, tc.id);
+    assert.deepEqual(await othersNow('live'), othersBefore);
+    await delivered('/c-live', hooks.live.secret, r.evs);
+  });
+
+  test('DELETE /v1/applications/{id} in test mode: review.deleted for each of its reviews (as they were), then application.deleted', async () => {
+    const post = async (path, body) => expectJson(await call(C, 'POST', path, body, 'test'), 201);
+    const app = await post('/v1/applications', { name: 'Doomed app', data: { x: 1 } });
+    const keep = await post('/v1/applications', { name: 'Kept app' });
+    const r1 = await post(`/v1/applications/${app.id}/reviews`);
+    const r2 = await post(`/v1/applications/${app.id}/reviews`);
+    const r3 = await post(`/v1/applications/${keep.id}/reviews`);
+    expectJson(await call(C, 'PATCH', `/v1/reviews/${r1.id}`, { status: 'completed', result: { score: 0.5, notes: ['ok'] } }, 'test'), 200);
+    // The live mode's application and review, and another org's, stay.
+    const lapp = expectJson(await call(C, 'POST', '/v1/applications', { name: 'Live app' }), 201);
+    const lrev = expectJson(await call(C, 'POST', `/v1/applications/${lapp.id}/reviews`), 201);
+    const dapp = expectJson(await call(D, 'POST', '/v1/applications', { name: 'D app' }), 201);
+    const drev = expectJson(await call(D, 'POST', `/v1/applications/${dapp.id}/reviews`), 201);
+    const lastR = [await call(C, 'GET', `/v1/reviews/${r1.id}`, undefined, 'test'), await call(C, 'GET', `/v1/reviews/${r2.id}`, undefined, 'test')];
+    assert.equal(lastR[0].json.status, 'completed');
+    const lastA = await call(C, 'GET', `/v1/applications/${app.id}`, undefined, 'test');
+    const othersBefore = await othersNow('test');
+
+    const r = await withEvents(C, 'test', () => call(C, 'DELETE', `/v1/applications/${app.id}`, undefined, 'test'));
+    assert.equal(r.result.status, 204);
+    assert.deepEqual(r.evs.map((e) => [e.type, e.data.object.id]),
+      [['review.deleted', r1.id], ['review.deleted', r2.id], ['application.deleted', app.id]]);
+    expectEvent(r.evs.slice(0, 1), 'review.deleted', r.result, { org: C.org, livemode: false, as: lastR[0] });
+    expectEvent(r.evs.slice(1, 2), 'review.deleted', r.result, { org: C.org, livemode: false, as: lastR[1] });
+    expectEvent(r.evs.slice(2), 'application.deleted', r.result, { org: C.org, livemode: false, as: lastA });
+    for (const id of [r1.id, r2.id]) expectError(await call(C, 'GET', `/v1/reviews/${id}`, undefined, 'test'), 404, 'not_found');
+    expectJson(await call(C, 'GET', `/v1/reviews/${r3.id}`, undefined, 'test'), 200);
+    expectJson(await call(C, 'GET', `/v1/reviews/${lrev.id}`), 200);
+    expectJson(await call(D, 'GET', `/v1/reviews/${drev.id}`), 200);
+    assert.deepEqual(await othersNow('test'), othersBefore);
+    await delivered('/c-test', hooks.test.secret, r.evs);
+  });
+
+  test('a lead made to name the campaign while it is being deleted gets its lead.updated too', async () => {
+    const cmp = expectJson(await call(C, 'POST', '/v1/campaigns', { name: 'Raced' }), 201);
+    const lid = newId('lead_');
+    // Another transaction inserts a lead naming the campaign (its foreign key
+    // check holds FOR KEY SHARE on it) and commits only once the DELETE has
+    // started: the DELETE waits for it, then must see that lead as well.
+    const holder = spawn('scripts/pg.sh', ['psql', '-d', S().db.name, '-v', 'ON_ERROR_STOP=1', '-qtAc',
+      `BEGIN; INSERT INTO gh.leads (id, org_id, livemode, email, campaign_id) VALUES ('${lid}', '${C.org}', true, 'raced@example.com', '${cmp.id}'); SELECT pg_sleep(1.5); COMMIT;`],
+    { cwd: ROOT, env: { ...process.env, GATEHOUSE_PG_DIR: PG_DIR }, stdio: 'ignore' });
+    const exited = new Promise((res) => holder.on('exit', res));
+    for (let i = 0; psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'", S().db.name) !== '1'; i++) {
+      assert.ok(i < 100, 'the other transaction did not start');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const r = await withEvents(C, 'live', () => call(C, 'DELETE', `/v1/campaigns/${cmp.id}`));
+    assert.equal(await exited, 0);
+    assert.equal(r.result.status, 204);
+    assert.deepEqual(r.evs.map((e) => [e.type, e.data.object.id]), [['lead.updated', lid], ['campaign.deleted', cmp.id]]);
+    expectEvent(r.evs.slice(0, 1), 'lead.updated', r.result, { as: await call(C, 'GET', `/v1/leads/${lid}`) });
+    assert.equal(r.evs[0].data.object.campaign_id, null);
+  });
+
+  test('an application or campaign of another org or mode is not deleted, and no child event is written', async () => {
+    const dapp = expectJson(await call(D, 'POST', '/v1/applications', { name: 'D app 2' }), 201);
+    expectJson(await call(D, 'POST', `/v1/applications/${dapp.id}/reviews`), 201);
+    const tc = expectJson(await call(C, 'POST', '/v1/campaigns', { name: 'Test 2' }, 'test'), 201);
+    expectJson(await call(C, 'POST', '/v1/leads', { email: 't2@example.com', campaign_id: tc.id }, 'test'), 201);
+    const before = await Promise.all([[C, 'live'], [C, 'test'], [D, 'live']].map(([w, m]) => eventIds(w, m)));
+    expectError(await call(C, 'DELETE', `/v1/applications/${dapp.id}`), 403, 'org_mismatch');
+    expectError(await call(C, 'DELETE', `/v1/campaigns/${tc.id}`), 404, 'not_found');
+    assert.deepEqual(await Promise.all([[C, 'live'], [C, 'test'], [D, 'live']].map(([w, m]) => eventIds(w, m))), before);
   });
 });
 
