@@ -16,8 +16,9 @@ export const TITLE = 'Webhooks';
 export const EVENT_TYPES = [
   'api_key.created', 'api_key.rotated', 'api_key.revoked', 'session.force_logout', 'user.invited', 'user.removed',
   'org.updated', 'application.created', 'application.updated', 'application.deleted', 'review.requested',
-  'review.completed', 'campaign.created', 'campaign.updated', 'campaign.deleted', 'lead.created', 'lead.updated',
-  'lead.deleted', 'contract.created', 'contract.updated', 'contract.deployed', 'contract.executed',
+  'review.updated', 'review.completed', 'review.deleted', 'campaign.created', 'campaign.updated', 'campaign.deleted',
+  'lead.created', 'lead.updated', 'lead.deleted', 'contract.created', 'contract.updated', 'contract.deployed',
+  'contract.executed',
 ];
 
 export async function render(root, { isCurrent }) {
