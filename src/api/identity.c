@@ -93,20 +93,19 @@ static gh_status login_work(gh_req *r) {
   }
   /* Throttled before the password is looked at: the account (its user id,
    * or for an unknown email the email, so both answer alike) and the
-   * client's address. */
-  int wait = gh_cfg->rate_limits_off ? 0 : gh_throttle_attempt(user_id[0] ? user_id : lower, r->client_ip);
-  if (wait) {
+   * client's address. Every answer from here on carries the RateLimit
+   * headers of the window closer to refusing. */
+  if ((s = gh_throttle_check(r, user_id[0] ? user_id : lower))) {
     if (hash) sodium_memzero(hash, strlen(hash));
     PQclear(res);
-    r->retry_after = wait;
     gh_audit_login_failed(r, user_id[0] ? user_id : NULL, "rate_limited");
-    return GH_ERR_RATE_LIMITED;
+    return s;
   }
   int ok = gh_password_verify(hash, pw);
   if (hash) sodium_memzero(hash, strlen(hash));
   PQclear(res);
   if (!ok) {
-    if (!gh_cfg->rate_limits_off) gh_throttle_failed(user_id[0] ? user_id : lower);
+    gh_throttle_fail(r, user_id[0] ? user_id : lower);
     gh_metrics_inc(GH_M_LOGIN_FAILED);
     gh_log_obj(GH_LOG_INFO, "login failed",
                json_pack("{s:s, s:s}", "request_id", r->id, "reason", user_id[0] ? "wrong password" : "no such user"));

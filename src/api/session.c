@@ -199,17 +199,8 @@ static gh_status verify_own_password(gh_req *r, const char *field) {
   sodium_memzero(hash, strlen(hash));
   free(hash);
   if (ok) return GH_OK;
-  if (!gh_cfg->rate_limits_off) gh_throttle_failed(r->principal.user_id);
+  gh_throttle_fail(r, r->principal.user_id);
   return GH_ERR_INVALID_CREDENTIALS;
-}
-
-/* Refuses a throttled account or address (429) before the password. */
-static gh_status throttled(gh_req *r, const char *account) {
-  if (gh_cfg->rate_limits_off) return GH_OK;
-  int wait = gh_throttle_attempt(account, r->client_ip);
-  if (!wait) return GH_OK;
-  r->retry_after = wait;
-  return GH_ERR_RATE_LIMITED;
 }
 
 /* A failed or refused re-authentication, audited under the session's own
@@ -258,7 +249,9 @@ static gh_status reauth_work(gh_req *r) {
 }
 
 gh_status gh_api_auth_reauthenticate(gh_req *r) {
-  gh_status s = throttled(r, r->principal.user_id);
+  /* The account and address windows, before the password (429); their
+   * RateLimit headers replace the session limit's when closer to refusing. */
+  gh_status s = gh_throttle_check(r, r->principal.user_id);
   if (s == GH_ERR_RATE_LIMITED) reauth_failed(r, "rate_limited");
   if (s) return s;
   return gh_req_defer(r, gh_password_pool(), reauth_work);
@@ -295,7 +288,7 @@ static gh_status password_work(gh_req *r) {
 gh_status gh_api_auth_password(gh_req *r) {
   if (gh_password_check_length(gh_req_string(r, "new_password")))
     return gh_req_error(r, GH_ERR_INVALID_REQUEST, "new_password", "The password must have 10 to 256 characters.");
-  gh_status s = throttled(r, r->principal.user_id);
+  gh_status s = gh_throttle_check(r, r->principal.user_id);
   if (s) return s;
   return gh_req_defer(r, gh_password_pool(), password_work);
 }

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "config/config.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "ratelimit/limiter.h"
 #include "ratelimit/redis.h"
 
 #define BUCKETS 4096
@@ -79,51 +81,110 @@ int gh_throttle_seconds(int64_t wait_ms) {
   return (int)((wait_ms + 999) / 1000);
 }
 
+/* A window's state for the RateLimit headers: count spent of quota, left_ms
+ * until the window ends (0: none running, and the next would last the
+ * whole window). */
+static gh_rl_state window_state(const char *name, int quota, int window, int64_t count, int64_t left_ms, bool refused) {
+  int64_t left = gh_throttle_seconds(left_ms);
+  if (left < 1) left = refused ? 1 : window;
+  return (gh_rl_state){name, quota, window, count >= quota ? 0 : (int)(quota - count), left, refused};
+}
+
+static gh_rl_state account_state(int64_t failures, int64_t left_ms, bool refused) {
+  return window_state(GH_THROTTLE_ACCOUNT_POLICY, GH_THROTTLE_ACCOUNT_FAILURES, GH_THROTTLE_ACCOUNT_WINDOW, failures,
+                      left_ms, refused);
+}
+
+static gh_rl_state address_state(int64_t attempts, int64_t left_ms, bool refused) {
+  return window_state(GH_THROTTLE_IP_POLICY, GH_THROTTLE_IP_ATTEMPTS, GH_THROTTLE_IP_WINDOW, attempts, left_ms,
+                      refused);
+}
+
+/* The wait of an attempt: the reset of the window that refused it, of the
+ * later one if both did; 0 if none did. */
+static int wait_of(const gh_throttle_state *st) {
+  int64_t w = 0;
+  if (st->account.refused) w = st->account.reset;
+  if (st->address.refused && st->address.reset > w) w = st->address.reset;
+  return (int)w;
+}
+
 /* The Redis side of gh_throttle_attempt: the account's failures (read,
  * not counted: only failures count) and the address's attempts (counted).
- * GH_OK with *wait, or an error and the caller asks the local table. */
-static gh_status shared_attempt(const char *account, const char *ip, int *wait) {
+ * GH_OK with *st, or an error and the caller asks the local table. */
+static gh_status shared_attempt(const char *account, const char *ip, gh_throttle_state *st) {
   char ka[GH_THROTTLE_KEY_MAX], ki[GH_THROTTLE_KEY_MAX];
-  int64_t wa, wi;
+  gh_redis_window_state wa, wi;
   gh_throttle_redis_key("acct", account, ka);
   gh_throttle_redis_key("ip", ip, ki);
   gh_status s = gh_redis_window(ka, GH_THROTTLE_ACCOUNT_WINDOW * 1000LL, GH_THROTTLE_ACCOUNT_FAILURES - 1, false, &wa);
   if (!s) s = gh_redis_window(ki, GH_THROTTLE_IP_WINDOW * 1000LL, GH_THROTTLE_IP_ATTEMPTS, true, &wi);
   if (s) return s;
-  *wait = gh_throttle_seconds(wa > wi ? wa : wi);
+  st->account = account_state(wa.count, wa.wait_ms ? wa.wait_ms : wa.left_ms, wa.wait_ms > 0);
+  st->address = address_state(wi.count, wi.wait_ms ? wi.wait_ms : wi.left_ms, wi.wait_ms > 0);
   return GH_OK;
 }
 
-int gh_throttle_attempt(const char *account, const char *ip) {
-  int shared_wait;
-  if (gh_redis_enabled() && !shared_attempt(account, ip, &shared_wait)) return shared_wait;
-  int64_t now = gh_now();
-  int wait = 0;
-  pthread_mutex_lock(&accounts.mu);
-  entry *a = lookup(&accounts, account, now, GH_THROTTLE_ACCOUNT_WINDOW);
-  if (a && a->count >= GH_THROTTLE_ACCOUNT_FAILURES) wait = (int)(a->window_start + GH_THROTTLE_ACCOUNT_WINDOW - now);
-  pthread_mutex_unlock(&accounts.mu);
-  pthread_mutex_lock(&ips.mu);
-  entry *i = lookup(&ips, ip, now, GH_THROTTLE_IP_WINDOW);
-  if (i && ++i->count > GH_THROTTLE_IP_ATTEMPTS) {
-    int w = (int)(i->window_start + GH_THROTTLE_IP_WINDOW - now);
-    if (w > wait) wait = w;
+int gh_throttle_attempt(const char *account, const char *ip, gh_throttle_state *out) {
+  gh_throttle_state st = {{0}, {0}};
+  if (!gh_redis_enabled() || shared_attempt(account, ip, &st)) {
+    int64_t now = gh_now();
+    pthread_mutex_lock(&accounts.mu);
+    entry *a = lookup(&accounts, account, now, GH_THROTTLE_ACCOUNT_WINDOW);
+    if (a)
+      st.account = account_state(a->count, (a->window_start + GH_THROTTLE_ACCOUNT_WINDOW - now) * 1000,
+                                 a->count >= GH_THROTTLE_ACCOUNT_FAILURES);
+    pthread_mutex_unlock(&accounts.mu);
+    pthread_mutex_lock(&ips.mu);
+    entry *i = lookup(&ips, ip, now, GH_THROTTLE_IP_WINDOW);
+    if (i) {
+      i->count++;
+      st.address = address_state(i->count, (i->window_start + GH_THROTTLE_IP_WINDOW - now) * 1000,
+                                 i->count > GH_THROTTLE_IP_ATTEMPTS);
+    }
+    pthread_mutex_unlock(&ips.mu);
   }
-  pthread_mutex_unlock(&ips.mu);
-  return wait > 0 ? wait : (wait < 0 ? 1 : 0);
+  if (out) *out = st;
+  return wait_of(&st);
 }
 
-void gh_throttle_failed(const char *account) {
+void gh_throttle_failed(const char *account, gh_rl_state *out) {
+  gh_rl_state st = {0};
+  bool done = false;
   if (gh_redis_enabled()) {
     char k[GH_THROTTLE_KEY_MAX];
-    int64_t wait;
+    gh_redis_window_state w;
     gh_throttle_redis_key("acct", account, k);
-    if (!gh_redis_window(k, GH_THROTTLE_ACCOUNT_WINDOW * 1000LL, GH_THROTTLE_ACCOUNT_FAILURES - 1, true, &wait)) return;
+    if (!gh_redis_window(k, GH_THROTTLE_ACCOUNT_WINDOW * 1000LL, GH_THROTTLE_ACCOUNT_FAILURES - 1, true, &w)) {
+      st = account_state(w.count, w.left_ms, false);
+      done = true;
+    }
   }
-  pthread_mutex_lock(&accounts.mu);
-  entry *a = lookup(&accounts, account, gh_now(), GH_THROTTLE_ACCOUNT_WINDOW);
-  if (a) a->count++;
-  pthread_mutex_unlock(&accounts.mu);
+  if (!done) {
+    int64_t now = gh_now();
+    pthread_mutex_lock(&accounts.mu);
+    entry *a = lookup(&accounts, account, now, GH_THROTTLE_ACCOUNT_WINDOW);
+    if (a) st = account_state(++a->count, (a->window_start + GH_THROTTLE_ACCOUNT_WINDOW - now) * 1000, false);
+    pthread_mutex_unlock(&accounts.mu);
+  }
+  if (out) *out = st;
+}
+
+gh_status gh_throttle_check(gh_req *r, const char *account) {
+  if (gh_cfg->rate_limits_off) return GH_OK;
+  gh_throttle_state st;
+  int wait = gh_throttle_attempt(account, r->client_ip, &st);
+  gh_limiter_report(r, gh_rl_tighter(&st.address, &st.account) ? &st.address : &st.account);
+  if (!wait) return GH_OK;
+  r->retry_after = wait;
+  return GH_ERR_RATE_LIMITED;
+}
+
+void gh_throttle_fail(gh_req *r, const char *account) {
+  if (gh_cfg->rate_limits_off) return;
+  gh_rl_state st;
+  gh_throttle_failed(account, &st);
+  gh_limiter_report(r, &st);
 }
 
 static void clear(table *t) {

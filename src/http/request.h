@@ -17,6 +17,7 @@
 #include "core/pool.h"
 #include "core/rand.h"
 #include "core/status.h"
+#include "ratelimit/fields.h"
 
 struct MHD_Connection;
 typedef struct gh_req gh_req;
@@ -95,6 +96,7 @@ struct gh_req {
   } out[GH_MAX_HEADERS_OUT];
   int nout;
   int retry_after;  /* seconds, for 429/503; 0: none */
+  gh_rl_state rl;   /* the limit the RateLimit headers report (name NULL: none) */
   bool close_after; /* answer with Connection: close (unread body bytes) */
   /* async: set by gh_req_defer */
   gh_handler resume_handler;
@@ -117,6 +119,9 @@ gh_status gh_req_reply_text(gh_req *r, int http, const char *ctype, char *text);
 gh_status gh_req_error(gh_req *r, gh_status s, const char *param, const char *message);
 /* Adds a response header (copied). Several Set-Cookie headers are allowed. */
 void gh_req_add_header(gh_req *r, const char *name, const char *value);
+/* Sets a response header: replaces the value of the first one of that name
+ * (case-insensitive), else adds it. */
+void gh_req_set_header(gh_req *r, const char *name, const char *value);
 
 /* Runs fn(r) on pool p, off the HTTP thread; the connection is suspended
  * meanwhile. fn answers (gh_req_reply/gh_req_error via its return value)

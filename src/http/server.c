@@ -137,6 +137,18 @@ void gh_req_add_header(gh_req *r, const char *name, const char *value) {
   r->nout++;
 }
 
+void gh_req_set_header(gh_req *r, const char *name, const char *value) {
+  for (int i = 0; i < r->nout; i++) {
+    if (strcasecmp(r->out[i].name, name)) continue;
+    char *v = strdup(value);
+    if (!v) return;
+    free(r->out[i].value);
+    r->out[i].value = v;
+    return;
+  }
+  gh_req_add_header(r, name, value);
+}
+
 static void run_deferred(void *arg) {
   gh_req *r = arg;
   gh_status s = r->resume_handler(r);

@@ -1,9 +1,6 @@
 /* gcra.c: see gcra.h. */
 #include "ratelimit/gcra.h"
 
-#include <stdio.h>
-#include <string.h>
-
 void gh_gcra_interval(gh_gcra_limit l, int64_t *t_us, int64_t *window_us) {
   *t_us = 1000000 / (l.rate > 0 ? l.rate : 1);
   *window_us = *t_us * (l.burst > 0 ? l.burst : 1);
@@ -30,42 +27,21 @@ gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat, int64_t now) {
 
 static int64_t ceil_s(int64_t us) { return (us + 999999) / 1000000; }
 
-void gh_gcra_policy_header(const char *name, gh_gcra_limit l, char *out, size_t size) {
+int gh_gcra_window(gh_gcra_limit l) {
   int w = (l.burst + l.rate - 1) / (l.rate > 0 ? l.rate : 1);
-  snprintf(out, size, "\"%s\";q=%d;w=%d", name, l.burst, w > 0 ? w : 1);
+  return w > 0 ? w : 1;
 }
 
-/* Appends src (n bytes) at out[*len] if it fits (and a NUL after). */
-static bool put(char *out, size_t size, size_t *len, const char *src, size_t n) {
-  if (*len + n + 1 > size) return false;
-  memcpy(out + *len, src, n);
-  *len += n;
-  out[*len] = '\0';
-  return true;
+gh_rl_state gh_gcra_state(const char *name, gh_gcra_limit l, gh_gcra_result r) {
+  return (gh_rl_state){name, l.burst, gh_gcra_window(l), r.remaining, ceil_s(r.reset_us), !r.allowed};
 }
 
-static bool put_int(char *out, size_t size, size_t *len, int64_t v) {
-  char d[24];
-  size_t i = sizeof d;
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do {
-    d[--i] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0) d[--i] = '-';
-  return put(out, size, len, d + i, sizeof d - i);
+void gh_gcra_policy_header(const char *name, gh_gcra_limit l, char *out, size_t size) {
+  gh_rl_policy_field(name, l.burst, gh_gcra_window(l), out, size);
 }
 
-/* Rendered on every limited request, so by hand: snprintf was about half
- * of the limiter's instructions (callgrind, bench/ratelimit.sh). */
 void gh_gcra_state_header(const char *name, gh_gcra_result r, char *out, size_t size) {
-  size_t len = 0;
-  if (size) out[0] = '\0';
-  if (!(put(out, size, &len, "\"", 1) && put(out, size, &len, name, strlen(name)) && put(out, size, &len, "\";r=", 4) &&
-        put_int(out, size, &len, r.remaining) && put(out, size, &len, ";t=", 3) &&
-        put_int(out, size, &len, ceil_s(r.reset_us))) &&
-      size)
-    out[0] = '\0';
+  gh_rl_state_field(name, r.remaining, ceil_s(r.reset_us), out, size);
 }
 
 int gh_gcra_retry_after(gh_gcra_result r) {

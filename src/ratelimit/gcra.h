@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ratelimit/fields.h"
+
 typedef struct {
   int rate;  /* requests per second */
   int burst; /* requests allowed at once */
@@ -37,9 +39,14 @@ gh_gcra_result gh_gcra_apply(gh_gcra_limit l, int64_t *tat_us, int64_t now_us);
  *   RateLimit: "key";r=57;t=1
  * w is the time the burst takes to refill (burst / rate, rounded up), t the
  * seconds until it is whole again (rounded up). A value that does not fit
- * in size leaves out empty. */
+ * in size leaves out empty. Rendered by ratelimit/fields.c, as the login
+ * throttle's are. */
 void gh_gcra_policy_header(const char *name, gh_gcra_limit l, char *out, size_t size);
 void gh_gcra_state_header(const char *name, gh_gcra_result r, char *out, size_t size);
+/* w of the policy: burst / rate, rounded up, at least 1. */
+int gh_gcra_window(gh_gcra_limit l);
+/* The result r of limit l as the state a response reports (fields.h). */
+gh_rl_state gh_gcra_state(const char *name, gh_gcra_limit l, gh_gcra_result r);
 /* Retry-After in whole seconds, at least 1. */
 int gh_gcra_retry_after(gh_gcra_result r);
 

@@ -115,9 +115,23 @@ gh_status gh_limiter_check(gh_req *r) {
   char v[96];
   gh_gcra_state_header(name, res, v, sizeof v);
   gh_req_add_header(r, "RateLimit", v);
+  r->rl = gh_gcra_state(name, l, res);
   if (res.allowed) return GH_OK;
   r->retry_after = gh_gcra_retry_after(res);
   return GH_ERR_RATE_LIMITED;
+}
+
+void gh_limiter_report(gh_req *r, const gh_rl_state *st) {
+  if (!st->name) return;
+  /* A newer state of the same limit replaces the older one; another limit
+   * only if it is closer to refusing. */
+  if (r->rl.name && strcmp(r->rl.name, st->name) && !gh_rl_tighter(st, &r->rl)) return;
+  char v[96];
+  gh_rl_policy_field(st->name, st->quota, st->window, v, sizeof v);
+  gh_req_set_header(r, "RateLimit-Policy", v);
+  gh_rl_state_field(st->name, st->remaining, st->reset, v, sizeof v);
+  gh_req_set_header(r, "RateLimit", v);
+  r->rl = *st;
 }
 
 void gh_limiter_reset(void) {

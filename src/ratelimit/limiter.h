@@ -16,6 +16,12 @@
  * headers; returns GH_ERR_RATE_LIMITED (with r->retry_after set) when the
  * request is refused. GH_OK when limits are off. */
 gh_status gh_limiter_check(gh_req *r);
+/* Reports st in r's RateLimit-Policy and RateLimit headers when it is the
+ * limit closest to refusing of those that applied to r (gh_rl_tighter;
+ * a newer state of the limit already reported replaces it): the login
+ * throttle's windows (auth/throttle.c), after the session's own limit for
+ * re-authentication and password change. */
+void gh_limiter_report(gh_req *r, const gh_rl_state *st);
 /* Forgets all state (tests, shutdown). */
 void gh_limiter_reset(void);
 

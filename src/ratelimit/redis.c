@@ -37,13 +37,13 @@ static const char GCRA_LUA[] =
     "end\n"
     "return {0, base, now}\n";
 
-/* Fixed window. KEYS[1]: the counter; ARGV[1]: window (ms), ARGV[2]: limit,
- * ARGV[3]: "1" to count this one first. Returns 0 while the count is within
- * the limit, else the milliseconds left (>= 1). The expiry is set with the
- * first count (and again should the key ever lack one), so a window is
- * never endless. */
+/* Fixed window. KEYS[1]: the counter; ARGV[1]: window (ms), ARGV[2]: "1"
+ * to count this one first. Returns {count, ms left} (PTTL: negative when no
+ * window runs); the node compares the count with its limit. The expiry is
+ * set with the first count (and again should the key ever lack one), so a
+ * window is never endless. */
 static const char WINDOW_LUA[] = "local n\n"
-                                 "if ARGV[3] == '1' then\n"
+                                 "if ARGV[2] == '1' then\n"
                                  "  n = redis.call('INCR', KEYS[1])\n"
                                  "  if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then\n"
                                  "    redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
@@ -51,10 +51,7 @@ static const char WINDOW_LUA[] = "local n\n"
                                  "else\n"
                                  "  n = tonumber(redis.call('GET', KEYS[1])) or 0\n"
                                  "end\n"
-                                 "if n <= tonumber(ARGV[2]) then return 0 end\n"
-                                 "local ms = redis.call('PTTL', KEYS[1])\n"
-                                 "if ms < 1 then return 1 end\n"
-                                 "return ms\n";
+                                 "return {n, redis.call('PTTL', KEYS[1])}\n";
 
 enum { S_GCRA, S_WINDOW, S_COUNT };
 static const char *const scripts[S_COUNT] = {GCRA_LUA, WINDOW_LUA};
@@ -289,16 +286,19 @@ gh_status gh_redis_gcra(const char *key, gh_gcra_limit l, gh_gcra_result *res) {
   return s;
 }
 
-gh_status gh_redis_window(const char *key, int64_t window_ms, int64_t limit, bool incr, int64_t *wait_ms) {
-  char a[24], b[24];
+gh_status gh_redis_window(const char *key, int64_t window_ms, int64_t limit, bool incr, gh_redis_window_state *w) {
+  char a[24];
   snprintf(a, sizeof a, "%lld", (long long)window_ms);
-  snprintf(b, sizeof b, "%lld", (long long)limit);
-  const char *args[3] = {a, b, incr ? "1" : "0"};
-  redisReply *r = eval(S_WINDOW, key, 3, args);
+  const char *args[2] = {a, incr ? "1" : "0"};
+  redisReply *r = eval(S_WINDOW, key, 2, args);
   if (!r) return GH_ERR_UNAVAILABLE;
   gh_status s = GH_ERR_UNAVAILABLE;
-  if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0) {
-    *wait_ms = r->integer;
+  if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_INTEGER &&
+      r->element[1]->type == REDIS_REPLY_INTEGER && r->element[0]->integer >= 0) {
+    int64_t n = r->element[0]->integer, ms = r->element[1]->integer;
+    w->count = n;
+    w->left_ms = ms > 0 ? ms : 0;
+    w->wait_ms = n <= limit ? 0 : (ms < 1 ? 1 : ms);
     s = GH_OK;
   }
   freeReplyObject(r);

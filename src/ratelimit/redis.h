@@ -55,9 +55,14 @@ bool gh_redis_up(void);
  * e.g. "gh:rl:key:key_…"), decided atomically in Redis; *res as
  * gh_gcra_apply would give it. */
 gh_status gh_redis_gcra(const char *key, gh_gcra_limit l, gh_gcra_result *res);
+/* A fixed window's state after one call. */
+typedef struct {
+  int64_t count;   /* in the window, this call's included */
+  int64_t left_ms; /* until the window ends; 0: none running (nothing counted) */
+  int64_t wait_ms; /* 0 while count <= limit, else left_ms (>= 1) */
+} gh_redis_window_state;
 /* A fixed window of window_ms under key. With incr the count is first
- * increased (the window starts at its first count). *wait_ms is 0 while the
- * count is at most limit, else the milliseconds left in the window (>= 1). */
-gh_status gh_redis_window(const char *key, int64_t window_ms, int64_t limit, bool incr, int64_t *wait_ms);
+ * increased (the window starts at its first count). */
+gh_status gh_redis_window(const char *key, int64_t window_ms, int64_t limit, bool incr, gh_redis_window_state *w);
 
 #endif

@@ -168,14 +168,23 @@ describe('rate limits shared through Redis', () => {
     const victim = await signup(A);
     const bystander = await signup(A);
     for (let i = 0; i < 10; i++) {
-      expectError(await A.post('/v1/auth/login', { email: victim.body.email, password: `wrong ${i}` }), 401, 'invalid_credentials');
+      const f = await A.post('/v1/auth/login', { email: victim.body.email, password: `wrong ${i}` });
+      expectError(f, 401, 'invalid_credentials');
+      // The account window's headers, from Redis's count.
+      assert.equal(f.headers['ratelimit-policy'], '"login-account";q=10;w=900');
+      assert.match(f.headers.ratelimit, new RegExp(`^"login-account";r=${9 - i};t=\\d+$`));
     }
     const r = await B.post('/v1/auth/login', { email: victim.body.email, password: PASSWORD });
     expectError(r, 429, 'rate_limit_exceeded');
     const ra = Number(r.headers['retry-after']);
     assert.ok(ra >= 1 && ra <= 900, `Retry-After ${ra}`);
+    assert.equal(r.headers['ratelimit-policy'], '"login-account";q=10;w=900');
+    assert.equal(r.headers.ratelimit, `"login-account";r=0;t=${ra}`);
     // Other accounts are not throttled.
-    expectJson(await B.post('/v1/auth/login', { email: bystander.body.email, password: PASSWORD }), 200);
+    const ok = await B.post('/v1/auth/login', { email: bystander.body.email, password: PASSWORD });
+    expectJson(ok, 200);
+    assert.equal(ok.headers['ratelimit-policy'], '"login-account";q=10;w=900');
+    assert.equal(ok.headers.ratelimit, '"login-account";r=10;t=900');
     // No email, user id or address in clear: keyed hashes only.
     const th = redis.cli('--scan', '--pattern', 'gh:th:*');
     assert.ok(th.some((k) => k.startsWith('gh:th:acct:')) && th.some((k) => k.startsWith('gh:th:ip:')), `keys: ${th}`);
@@ -227,7 +236,9 @@ describe('rate limits shared through Redis', () => {
     assert.equal(warns[0].level, 'warn');
     // Logins are served too (the throttle falls back as well).
     const who = await signup(B);
-    expectJson(await B.post('/v1/auth/login', { email: who.body.email, password: PASSWORD }), 200);
+    const login = await B.post('/v1/auth/login', { email: who.body.email, password: PASSWORD });
+    expectJson(login, 200);
+    assert.match(login.headers.ratelimit, /^"login-account";r=10;t=\d+$/, 'in-process account window');
   });
 
   test('Redis back: both nodes reconnect within about a second and share limits again', async () => {

@@ -697,16 +697,63 @@ describe('POST /v1/invitations/accept', () => {
 
 // ---------------------------------------------------------------- 12. throttling
 
+/** The login throttle's windows as RateLimit-Policy names them (api.md, "Rate
+ *  limits"): quota q and window w in seconds. */
+const THROTTLE_POLICIES = { 'login-account': { q: 10, w: 900 }, 'login-address': { q: 100, w: 60 } };
+
+/** The RateLimit-Policy and RateLimit headers of res: one policy, the same
+ *  name in both, q and w of that window, 0 <= r <= q, 1 <= t <= w. With
+ *  `name` and `r`, those too. Returns {name, q, w, r, t}. */
+function expectLimit(res, what, name, r) {
+  const pol = res.headers['ratelimit-policy']; const st = res.headers.ratelimit;
+  const p = /^"([a-z-]+)";q=(\d+);w=(\d+)$/.exec(pol || '');
+  assert.ok(p, `${what}: RateLimit-Policy ${pol}`);
+  const m = /^"([a-z-]+)";r=(\d+);t=(\d+)$/.exec(st || '');
+  assert.ok(m, `${what}: RateLimit ${st}`);
+  const l = { name: p[1], q: Number(p[2]), w: Number(p[3]), r: Number(m[2]), t: Number(m[3]) };
+  assert.equal(m[1], l.name, `${what}: RateLimit-Policy ${pol} but RateLimit ${st}`);
+  if (name !== undefined) assert.equal(l.name, name, `${what}: ${pol}; ${st}`);
+  const want = THROTTLE_POLICIES[l.name];
+  assert.ok(want, `${what}: not a login throttle window: ${pol}`);
+  assert.deepEqual({ q: l.q, w: l.w }, want, `${what}: ${pol}`);
+  if (r !== undefined) assert.equal(l.r, r, `${what}: ${st}`);
+  assert.ok(l.r <= l.q, `${what}: ${st}`);
+  assert.ok(l.t >= 1 && l.t <= l.w, `${what}: t outside 1..${l.w}: ${st}`);
+  return l;
+}
+
+describe('login throttling with GATEHOUSE_RATE_LIMITS=off', () => {
+  test('no throttle, and no RateLimit headers (as for every other limit)', async () => {
+    const off = await ctx.another({ GATEHOUSE_RATE_LIMITS: 'off' });
+    const who = await newOrg(off);
+    for (let i = 0; i < 11; i++) {
+      const res = await off.post('/v1/auth/login', { email: who.email, password: `wrong ${i}` });
+      expectError(res, 401, 'invalid_credentials');
+      assert.equal(res.headers['ratelimit-policy'], undefined);
+      assert.equal(res.headers.ratelimit, undefined);
+    }
+    const res = await off.post('/v1/auth/login', { email: who.email, password: PASSWORD });
+    expectJson(res, 200);
+    assert.equal(res.headers['ratelimit-policy'], undefined);
+    assert.equal(res.headers.ratelimit, undefined);
+  });
+});
+
 describe('login throttling (default limits)', () => {
   let T;
   before(async () => { T = await ctx.another(); });
 
-  const expect429 = (res, what) => {
+  /** A 429 of the login throttle: Retry-After, no cookies, and the
+   *  RateLimit headers of the window that refused (`name`), with r=0 and t
+   *  equal to Retry-After. */
+  const expect429 = (res, what, name = 'login-account') => {
     const b = expectError(res, 429, 'rate_limit_exceeded');
     const ra = res.headers['retry-after'];
     assert.match(ra || '', /^\d+$/, `${what}: Retry-After ${ra}`);
     assert.ok(Number(ra) >= 1, `${what}: Retry-After ${ra} < 1`);
     assert.equal(res.headers['set-cookie'], undefined, `${what}: cookies on 429`);
+    const l = expectLimit(res, what, name, 0);
+    assert.equal(l.t, Number(ra), `${what}: RateLimit t=${l.t} but Retry-After ${ra}`);
     return b;
   };
   const loginRes = (email, password) => T.post('/v1/auth/login', { email, password });
@@ -715,14 +762,19 @@ describe('login throttling (default limits)', () => {
     const victim = await newOrg(T);
     const bystander = await newOrg(T);
     for (let i = 0; i < 10; i++) {
-      expectError(await loginRes(victim.email, `wrong password ${i}`), 401, 'invalid_credentials');
+      const res = await loginRes(victim.email, `wrong password ${i}`);
+      expectError(res, 401, 'invalid_credentials');
+      // The account window is the one closer to refusing: failures left.
+      expectLimit(res, `failure ${i + 1}`, 'login-account', 9 - i);
     }
     const b = expect429(await loginRes(victim.email, PASSWORD), 'right password after 10 failures');
     assert.deepEqual(Object.keys(b.error).sort(), ['code', 'message', 'request_id']);
     expect429(await loginRes(victim.email.toUpperCase(), PASSWORD), 'upper-cased email');
     expect429(await loginRes(victim.email, 'wrong again'), 'wrong password after 10 failures');
-    // Another account from the same client.
-    expectJson(await loginRes(bystander.email, PASSWORD), 200);
+    // Another account from the same client: no failure spent.
+    const ok = await loginRes(bystander.email, PASSWORD);
+    expectJson(ok, 200);
+    expectLimit(ok, 'login of another account', 'login-account', 10);
     // The throttled account's existing session still works, also for unsafe calls.
     expectJson(await whoAmI(victim, T), 200);
     expectJson(await T.request('POST', '/v1/applications', { ...as(victim), json: { name: 'still here' } }), 201);
@@ -739,6 +791,7 @@ describe('login throttling (default limits)', () => {
     const rk = await loginRes(known.email, PASSWORD);
     const rg = await loginRes(ghost, PASSWORD);
     const bk = expect429(rk, 'known account'); const bg = expect429(rg, 'unknown email');
+    assert.equal(rg.headers['ratelimit-policy'], rk.headers['ratelimit-policy']);
     assert.equal(bg.error.message, bk.error.message, 'messages differ between known and unknown accounts');
     assert.deepEqual(Object.keys(bg.error).sort(), Object.keys(bk.error).sort());
     assert.ok(Math.abs(Number(rk.headers['retry-after']) - Number(rg.headers['retry-after'])) <= 5,
@@ -748,7 +801,13 @@ describe('login throttling (default limits)', () => {
   test('re-authentication failures count against the account: 10 wrong → 429 on the 11th (and for login)', async () => {
     const who = await newOrg(T);
     const reauth = (password) => T.request('POST', '/v1/auth/reauthenticate', { ...as(who), json: { password } });
-    for (let i = 0; i < 10; i++) expectError(await reauth(`wrong ${i}`), 401, 'invalid_credentials');
+    for (let i = 0; i < 10; i++) {
+      const res = await reauth(`wrong ${i}`);
+      expectError(res, 401, 'invalid_credentials');
+      // Closer to refusing than the session's own limit (burst 100).
+      expectLimit(res, `re-authentication failure ${i + 1}`, 'login-account', 9 - i);
+    }
+    // Refused by the account window, not by the session limit: its headers.
     expect429(await reauth(PASSWORD), '11th re-authentication (right password)');
     expect429(await loginRes(who.email, PASSWORD), 'login after 10 failed re-authentications');
     // The session itself lives on.
@@ -757,6 +816,11 @@ describe('login throttling (default limits)', () => {
 
   test('login failures count against re-authentication too', async () => {
     const who = await newOrg(T);
+    const ok = await T.request('POST', '/v1/auth/reauthenticate', { ...as(who), json: { password: PASSWORD } });
+    expectJson(ok, 200);
+    expectLimit(ok, 're-authentication', 'login-account', 10);
+    const c = checkCookies(ok, 're-authentication');
+    Object.assign(who, { access: c.gh_session.value, refresh: c.gh_refresh.value, cookie: { gh_session: c.gh_session.value } });
     for (let i = 0; i < 10; i++) expectError(await loginRes(who.email, `wrong ${i}`), 401, 'invalid_credentials');
     expect429(await T.request('POST', '/v1/auth/reauthenticate', { ...as(who), json: { password: PASSWORD } }),
       're-authentication after 10 failed logins');
@@ -769,7 +833,7 @@ describe('login throttling per client address (run last: blocks 127.0.0.1 on its
 
   test('more than 100 attempts a minute from one address → 429, also for a valid login', async () => {
     const who = await newOrg(T); // sign-up is not a login attempt
-    const statuses = [];
+    const statuses = []; const responses = [];
     let first429 = null;
     const t0 = Date.now();
     // Unknown emails, 4 at a time (the hashing pool's queue is not under test).
@@ -778,6 +842,7 @@ describe('login throttling per client address (run last: blocks 127.0.0.1 on its
         { email: uniqueEmail(`flood${i + j}`), password: 'wrong password' })));
       for (const r of batch) {
         statuses.push(r.status);
+        responses.push(r);
         if (r.status === 429 && !first429) first429 = r;
       }
     }
@@ -791,10 +856,25 @@ describe('login throttling per client address (run last: blocks 127.0.0.1 on its
     const b = expectError(first429, 429, 'rate_limit_exceeded');
     assert.ok(Number(first429.headers['retry-after']) >= 1, `Retry-After ${first429.headers['retry-after']}`);
     assert.ok(b.error.message);
+    // Each 401 reports the window closer to refusing: the (unknown, once
+    // failed) account's until fewer than 9 attempts are left to the
+    // address, then the address's, down to r=0 on the 100th.
+    const reported = responses.filter((r) => r.status === 401).map((r, i) => expectLimit(r, `401 #${i + 1}`));
+    for (const l of reported) {
+      if (l.name === 'login-account') assert.equal(l.r, 9, `account window: ${JSON.stringify(l)}`);
+      else assert.ok(l.r < 9, `address window reported with r=${l.r}, account has 9 left`);
+    }
+    const byAddress = reported.filter((l) => l.name === 'login-address').map((l) => l.r).sort((x, y) => x - y);
+    assert.deepEqual(byAddress, [0, 1, 2, 3, 4, 5, 6, 7, 8], `address states reported: ${byAddress}`);
+    // The 429 reports the address window that refused it.
+    const l429 = expectLimit(first429, 'first 429', 'login-address', 0);
+    assert.equal(l429.t, Number(first429.headers['retry-after']));
+    assert.ok(l429.t <= 60);
     // The address is blocked for every account, the right password included.
     const res = await T.post('/v1/auth/login', { email: who.email, password: PASSWORD });
     expectError(res, 429, 'rate_limit_exceeded');
     assert.ok(Number(res.headers['retry-after']) >= 1);
+    assert.equal(expectLimit(res, 'valid login, address refused', 'login-address', 0).t, Number(res.headers['retry-after']));
     // Existing sessions are unaffected.
     expectJson(await whoAmI(who, T), 200);
   });

@@ -71,18 +71,86 @@ static void throttle_account_and_address(void **st) {
   (void)st;
   gh_throttle_reset();
   for (int i = 0; i < GH_THROTTLE_ACCOUNT_FAILURES; i++) {
-    assert_int_equal(gh_throttle_attempt("usr_a", "10.0.0.1"), 0);
-    gh_throttle_failed("usr_a");
+    assert_int_equal(gh_throttle_attempt("usr_a", "10.0.0.1", NULL), 0);
+    gh_throttle_failed("usr_a", NULL);
   }
-  int wait = gh_throttle_attempt("usr_a", "10.0.0.2");
+  int wait = gh_throttle_attempt("usr_a", "10.0.0.2", NULL);
   assert_true(wait >= 1 && wait <= GH_THROTTLE_ACCOUNT_WINDOW);
-  assert_int_equal(gh_throttle_attempt("usr_b", "10.0.0.3"), 0); /* another account is unaffected */
+  assert_int_equal(gh_throttle_attempt("usr_b", "10.0.0.3", NULL), 0); /* another account is unaffected */
   gh_throttle_reset();
   for (int i = 0; i < GH_THROTTLE_IP_ATTEMPTS; i++)
-    assert_int_equal(gh_throttle_attempt("x", "10.9.9.9"), 0);
-  assert_true(gh_throttle_attempt("y", "10.9.9.9") >= 1);
-  assert_int_equal(gh_throttle_attempt("y", "10.9.9.8"), 0);
+    assert_int_equal(gh_throttle_attempt("x", "10.9.9.9", NULL), 0);
+  assert_true(gh_throttle_attempt("y", "10.9.9.9", NULL) >= 1);
+  assert_int_equal(gh_throttle_attempt("y", "10.9.9.8", NULL), 0);
   gh_throttle_reset();
+}
+
+/* The windows' states, as the RateLimit headers report them. */
+static void throttle_states(void **st) {
+  (void)st;
+  gh_throttle_reset();
+  gh_throttle_state t;
+  assert_int_equal(gh_throttle_attempt("usr_s", "10.1.0.1", &t), 0);
+  assert_string_equal(t.account.name, "login-account");
+  assert_int_equal(t.account.quota, 10);
+  assert_int_equal(t.account.window, 900);
+  assert_int_equal(t.account.remaining, 10); /* only failures count */
+  assert_true(t.account.reset >= 899 && t.account.reset <= 900);
+  assert_false(t.account.refused);
+  assert_string_equal(t.address.name, "login-address");
+  assert_int_equal(t.address.quota, 100);
+  assert_int_equal(t.address.window, 60);
+  assert_int_equal(t.address.remaining, 99); /* every attempt counts */
+  assert_false(t.address.refused);
+  assert_true(gh_rl_tighter(&t.account, &t.address));
+  gh_rl_state a;
+  for (int i = 1; i <= GH_THROTTLE_ACCOUNT_FAILURES; i++) {
+    gh_throttle_failed("usr_s", &a);
+    assert_int_equal(a.remaining, GH_THROTTLE_ACCOUNT_FAILURES - i);
+    assert_false(a.refused);
+  }
+  int wait = gh_throttle_attempt("usr_s", "10.1.0.2", &t);
+  assert_true(wait >= 1);
+  assert_true(t.account.refused);
+  assert_int_equal(t.account.remaining, 0);
+  assert_int_equal(t.account.reset, wait); /* t is Retry-After */
+  assert_false(t.address.refused);
+  assert_true(gh_rl_tighter(&t.account, &t.address));
+  gh_throttle_reset();
+  for (int i = 0; i < GH_THROTTLE_IP_ATTEMPTS; i++)
+    gh_throttle_attempt("z", "10.1.0.3", &t);
+  assert_int_equal(t.address.remaining, 0);
+  assert_false(t.address.refused); /* the 100th is let through */
+  wait = gh_throttle_attempt("z", "10.1.0.3", &t);
+  assert_true(t.address.refused);
+  assert_int_equal(t.address.reset, wait);
+  assert_true(gh_rl_tighter(&t.address, &t.account));
+  gh_throttle_reset();
+}
+
+/* Which limit a response reports. */
+static void tighter_limit(void **st) {
+  (void)st;
+  gh_rl_state none = {0};
+  gh_rl_state ses = {"session", 100, 2, 99, 1, false}, acct = {"login-account", 10, 900, 7, 900, false};
+  gh_rl_state ip = {"login-address", 100, 60, 7, 30, false};
+  assert_true(gh_rl_tighter(&acct, &ses)); /* fewer remaining */
+  assert_false(gh_rl_tighter(&ses, &acct));
+  assert_true(gh_rl_tighter(&acct, &ip)); /* as many: the later reset */
+  assert_true(gh_rl_tighter(&ses, &none));
+  assert_false(gh_rl_tighter(&none, &ses));
+  gh_rl_state low = {"session", 100, 2, 0, 2, false}, refused = {"login-address", 100, 60, 0, 1, true};
+  assert_true(gh_rl_tighter(&refused, &low)); /* the refusing one, whatever the reset */
+  gh_rl_state refused_long = {"login-account", 10, 900, 0, 600, true};
+  assert_true(gh_rl_tighter(&refused_long, &refused)); /* both refused: Retry-After's */
+  char out[96];
+  gh_rl_policy_field("login-account", 10, 900, out, sizeof out);
+  assert_string_equal(out, "\"login-account\";q=10;w=900");
+  gh_rl_state_field("login-address", 0, 42, out, sizeof out);
+  assert_string_equal(out, "\"login-address\";r=0;t=42");
+  char small[20];
+  gh_rl_policy_field("login-account", 10, 900, small, sizeof small);
+  assert_string_equal(small, ""); /* does not fit: empty, never cut */
 }
 
 static void sesscache_index_and_sweep(void **st) {
@@ -137,6 +205,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(gcra_burst_then_rate),
       cmocka_unit_test(gcra_headers),
+      cmocka_unit_test(throttle_states),
+      cmocka_unit_test(tighter_limit),
       cmocka_unit_test(throttle_account_and_address),
       cmocka_unit_test(sesscache_index_and_sweep),
   };

@@ -239,9 +239,9 @@ static void fails_open_and_retries_once_a_second(void **st) {
   long long errors = metric("gatehouse_ratelimit_redis_errors_total");
   assert_int_equal(errors, 1); /* the attempt at start-up */
   for (int i = 0; i < 200; i++) {
-    int64_t wait;
+    gh_redis_window_state w;
     assert_int_equal(gh_redis_gcra("gh:rl:key:x", (gh_gcra_limit){1, 1}, &r), GH_ERR_UNAVAILABLE);
-    assert_int_equal(gh_redis_window("gh:th:ip:x", 1000, 1, true, &wait), GH_ERR_UNAVAILABLE);
+    assert_int_equal(gh_redis_window("gh:th:ip:x", 1000, 1, true, &w), GH_ERR_UNAVAILABLE);
   }
   /* 400 calls within the retry second: not one more attempt. */
   assert_int_equal(metric("gatehouse_ratelimit_redis_errors_total"), errors);
