@@ -1,6 +1,7 @@
 /* fuzz_headers.c: the other header and setting parsers that see untrusted
  * text: Origin/Referer against Host (src/auth/csrf.c), RFC 3339 times
- * (query parameters, expires_at), email and name checks, the log-line
+ * (query parameters, expires_at), email and name checks, integer query
+ * parameters (gh_text_uint), the log-line
  * sanitiser, the GATEHOUSE_LISTEN / GATEHOUSE_RATE_LIMITS /
  * GATEHOUSE_TRUSTED_PROXIES parsers, and X-Forwarded-For/-Proto.
  * Input: up to three fields separated by NUL bytes. */
@@ -38,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (gh_rfc3339_parse(out, &t2) != 0 || t2 != t) abort();
   }
   gh_text_is_email(a);
+  /* ?limit and its like: digits only, within the bound. */
+  unsigned long n = 0;
+  if (gh_text_uint(a, 100, &n) && (n > 100 || !*a || strspn(a, "0123456789") != strlen(a))) abort();
   gh_text_is_name(b, 200);
   char safe[128];
   gh_text_log_safe(a, safe, sizeof safe);

@@ -1,12 +1,12 @@
 /* common.c: see common.h. */
 #include "api/common.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rand.h"
+#include "core/text.h"
 #include "db/db.h"
 #include "db/listen.h"
 
@@ -19,10 +19,9 @@ gh_status gh_api_list_params(gh_req *r, const char *prefix, int *limit, const ch
   *starting_after = NULL;
   const char *l = gh_req_query(r, "limit");
   if (l) {
-    char *end;
-    errno = 0;
-    long v = strtol(l, &end, 10);
-    if (!*l || *end || errno || v < 1 || v > GH_LIST_MAX)
+    /* Digits only: strtol would also take "+5", " 5" and "-0". */
+    unsigned long v;
+    if (!gh_text_uint(l, GH_LIST_MAX, &v) || v < 1)
       return gh_req_error(r, GH_ERR_INVALID_REQUEST, "limit", "limit must be an integer from 1 to 100.");
     *limit = (int)v;
   }

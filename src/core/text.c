@@ -15,6 +15,21 @@ int gh_text_is_email(const char *s) {
   return 1;
 }
 
+int gh_text_uint(const char *s, unsigned long max, unsigned long *out) {
+  unsigned long v = 0;
+  if (!s || !*s) return 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9') return 0;
+    unsigned long d = (unsigned long)(*s - '0');
+    if (v > max / 10) return 0;
+    v *= 10; /* now v <= max */
+    if (d > max - v) return 0;
+    v += d;
+  }
+  *out = v;
+  return 1;
+}
+
 int gh_text_is_name(const char *s, size_t max) {
   if (!s || !*s) return 0;
   size_t chars = 0;

@@ -8,6 +8,10 @@
 /* True if s looks like an email address: local@domain.tld, 3..254 bytes,
  * no spaces or control characters, one '@'. */
 int gh_text_is_email(const char *s);
+/* True if s is one or more ASCII digits (no sign, space or other byte)
+ * whose value is at most max; then *out is that value. Leading zeros are
+ * accepted ("007" is 7). For integer query parameters such as ?limit. */
+int gh_text_uint(const char *s, unsigned long max, unsigned long *out);
 /* True if s has 1..max characters and no control characters. */
 int gh_text_is_name(const char *s, size_t max);
 /* Writes s lower-cased (ASCII) into out (size bytes). */

@@ -199,7 +199,8 @@ for (const [name, spec] of Object.entries(SPECS)) {
     });
 
     test('list: a bad limit or cursor is 400 naming it', async () => {
-      for (const l of ['0', '101', 'abc', '-1', '1.5', '', '20x']) {
+      // ASCII digits only: no sign, no spaces ('+' in a query is a space; %2B is '+').
+      for (const l of ['0', '101', 'abc', '-1', '1.5', '', '20x', '%2B5', '+5', '%205', '5%20', '%095', '-0', '0x5']) {
         expectError(await get(alice, `${spec.path}?limit=${l}`), 400, 'invalid_request', { param: 'limit' });
       }
       const foreign = await spec.make(bob, 5);

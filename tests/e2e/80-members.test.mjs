@@ -132,7 +132,7 @@ describe('GET /v1/users', () => {
     const p3 = expectJson(await S().get(`/v1/users?limit=2&starting_after=${all[3]}`, as(admin)), 200);
     assert.deepEqual(p3.data.map((u) => u.id), all.slice(4));
     assert.equal(p3.has_more, false);
-    for (const l of ['0', '101', 'x', '1.5', '']) {
+    for (const l of ['0', '101', 'x', '1.5', '', '%2B5', '+5', '%205', '5%20']) {
       expectError(await S().get(`/v1/users?limit=${l}`, as(admin)), 400, 'invalid_request', { param: 'limit' });
     }
     const other = await newOrg();

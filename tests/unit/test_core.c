@@ -82,6 +82,39 @@ static void email_and_names(void **st) {
   assert_string_equal(low, "mixed@x.co");
 }
 
+/* Integer query parameters (?limit): ASCII digits only, bounded. */
+static void unsigned_integers(void **st) {
+  (void)st;
+  unsigned long v = 0;
+  assert_true(gh_text_uint("5", 100, &v));
+  assert_int_equal(v, 5);
+  assert_true(gh_text_uint("100", 100, &v));
+  assert_int_equal(v, 100);
+  assert_true(gh_text_uint("0", 100, &v));
+  assert_int_equal(v, 0);
+  assert_true(gh_text_uint("007", 100, &v));
+  assert_int_equal(v, 7);
+  v = 42;
+  assert_false(gh_text_uint("101", 100, &v));
+  assert_false(gh_text_uint("+5", 100, &v));
+  assert_false(gh_text_uint(" 5", 100, &v));
+  assert_false(gh_text_uint("5 ", 100, &v));
+  assert_false(gh_text_uint("-0", 100, &v));
+  assert_false(gh_text_uint("-5", 100, &v));
+  assert_false(gh_text_uint("0x10", 100, &v));
+  assert_false(gh_text_uint("1.5", 100, &v));
+  assert_false(gh_text_uint("", 100, &v));
+  assert_false(gh_text_uint(NULL, 100, &v));
+  assert_false(gh_text_uint("\xd9\xa5", 100, &v)); /* ARABIC-INDIC DIGIT FIVE */
+  assert_false(gh_text_uint("99999999999999999999999", 100, &v));
+  assert_int_equal(v, 42); /* untouched on failure */
+  assert_true(gh_text_uint("18446744073709551615", 18446744073709551615ul, &v));
+  assert_true(v == 18446744073709551615ul);
+  assert_false(gh_text_uint("18446744073709551616", 18446744073709551615ul, &v));
+  assert_true(gh_text_uint("9", 9, &v));
+  assert_false(gh_text_uint("10", 9, &v));
+}
+
 static void listen_and_rate_settings(void **st) {
   (void)st;
   char *host = NULL;
@@ -273,6 +306,7 @@ int main(void) {
       cmocka_unit_test(email_and_names),
       cmocka_unit_test(listen_and_rate_settings),
       cmocka_unit_test(json_body_rules),
+      cmocka_unit_test(unsigned_integers),
       cmocka_unit_test(json_depth),
       cmocka_unit_test(route_matching),
       cmocka_unit_test(audit_text_cleaning),
