@@ -8,8 +8,10 @@ int gh_text_is_email(const char *s) {
   if (n < 3 || n > 254) return 0;
   const char *at = strchr(s, '@');
   if (!at || at == s || strchr(at + 1, '@')) return 0;
-  const char *dot = strrchr(at + 1, '.');
-  if (!dot || dot == at + 1 || dot[1] == '\0') return 0;
+  /* The domain: at least two labels, none of them empty (no leading,
+   * doubled or trailing dot: "a@..com", "a@.b.co", "a@b.co."). */
+  const char *dom = at + 1;
+  if (!strchr(dom, '.') || *dom == '.' || strstr(dom, "..") || dom[strlen(dom) - 1] == '.') return 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++)
     if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\' || *p == ',') return 0;
   return 1;

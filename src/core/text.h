@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 /* True if s looks like an email address: local@domain.tld, 3..254 bytes,
- * no spaces or control characters, one '@'. */
+ * no spaces or control characters, one '@', a domain of two or more
+ * non-empty dot-separated labels. */
 int gh_text_is_email(const char *s);
 /* True if s is one or more ASCII digits (no sign, space or other byte)
  * whose value is at most max; then *out is that value. Leading zeros are

@@ -408,10 +408,18 @@ describe('leads', () => {
 
   test('email must look like an email address', async () => {
     expectError(await call(alice, 'POST', '/v1/leads', {}), 400, 'invalid_request', { param: 'email' });
-    for (const email of ['not-an-email', '', 'a@', '@example.com', 'a b@example.com', 'a@b@example.com', 'x'.repeat(300) + '@example.com']) {
+    for (const email of ['not-an-email', '', 'a@', '@example.com', 'a b@example.com', 'a@b@example.com', 'x'.repeat(300) + '@example.com',
+      'a@..com', 'a@.example.com', 'a@example..com', 'a@example.com.', 'a@example']) {
       expectError(await call(alice, 'POST', '/v1/leads', { email }), 400, 'invalid_request', { param: 'email' });
     }
+    for (const email of ['first.last+tag@mail.example.co.uk', 'o\'brien@sub-domain.example.org']) {
+      assert.equal(expectJson(await call(alice, 'POST', '/v1/leads', { email }), 201).email, email);
+    }
     const l = expectJson(await call(alice, 'POST', '/v1/leads', { email: 'ok@example.com' }), 201);
+    // The body (400) before the addressed lead (404), as api.md orders them.
+    for (const id of ['garbage', 'lead_doesnotexist0000000000']) {
+      expectError(await call(alice, 'PATCH', `/v1/leads/${id}`, { email: 'a@..com' }), 400, 'invalid_request', { param: 'email' });
+    }
     expectError(await call(alice, 'PATCH', `/v1/leads/${l.id}`, { email: 'nope' }), 400, 'invalid_request', { param: 'email' });
     expectError(await call(alice, 'PATCH', `/v1/leads/${l.id}`, { email: null }), 400, 'invalid_request', { param: 'email' });
     expectError(await call(alice, 'POST', '/v1/leads', { email: 'ok@example.com', name: '' }), 400, 'invalid_request', { param: 'name' });

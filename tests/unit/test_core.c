@@ -68,6 +68,20 @@ static void email_and_names(void **st) {
   assert_false(gh_text_is_email("a@@b.co"));
   assert_false(gh_text_is_email("a b@c.co"));
   assert_false(gh_text_is_email("' OR 1=1 --"));
+  /* Ordinary addresses: subdomains, plus-addressing, dots and hyphens. */
+  assert_true(gh_text_is_email("first.last@example.com"));
+  assert_true(gh_text_is_email("user+tag@mail.example.co.uk"));
+  assert_true(gh_text_is_email("x@my-host.example"));
+  /* No empty label in the domain: leading, doubled or trailing dot. */
+  assert_false(gh_text_is_email("a@..com"));
+  assert_false(gh_text_is_email("a@.com"));
+  assert_false(gh_text_is_email("a@.b.co"));
+  assert_false(gh_text_is_email("a@b..co"));
+  assert_false(gh_text_is_email("a@b.co."));
+  assert_false(gh_text_is_email("a@b."));
+  assert_false(gh_text_is_email("a@."));
+  assert_false(gh_text_is_email("a@"));
+  assert_false(gh_text_is_email(NULL));
   assert_true(gh_text_is_name("Acme Inc.", 200));
   assert_false(gh_text_is_name("", 200));
   assert_false(gh_text_is_name("tab\there", 200));
