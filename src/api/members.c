@@ -95,7 +95,7 @@ gh_status gh_api_user_create(gh_req *r) {
        3, uvals, NULL},
       {"INSERT INTO gh.invitations AS i (id, org_id, user_id, token_hash, expires_at) "
        "VALUES ($1, (SELECT gh.current_org()), $2, $3::bytea, now() + " INVITE_TTL ") RETURNING i.id, "
-       "floor(extract(epoch from i.expires_at))::bigint, floor(extract(epoch from i.created_at))::bigint",
+       "floor(extract(epoch from i.expires_at))::bigint, floor(extract(epoch from i.created_at))::bigint, i.org_id",
        3, ivals, ilens},
   };
   PGresult *res[2] = {0};
@@ -118,9 +118,9 @@ gh_status gh_api_user_create(gh_req *r) {
     gh_events_change_free(&c);
     return GH_ERR_INTERNAL;
   }
-  json_t *inv = json_pack("{s:s, s:s, s:s, s:o, s:o}", "object", "invitation", "id", PQgetvalue(res[1], 0, 0), "token",
-                          token, "expires_at", gh_obj_time(gh_db_getll(res[1], 0, 1)), "created_at",
-                          gh_obj_time(gh_db_getll(res[1], 0, 2)));
+  json_t *inv = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "object", "invitation", "id", PQgetvalue(res[1], 0, 0),
+                          "org_id", PQgetvalue(res[1], 0, 3), "token", token, "expires_at",
+                          gh_obj_time(gh_db_getll(res[1], 0, 1)), "created_at", gh_obj_time(gh_db_getll(res[1], 0, 2)));
   sodium_memzero(token, sizeof token);
   json_t *out = json_pack("{s:O, s:o}", "user", c.object, "invitation", inv);
   gh_db_clear(res, 2);

@@ -179,8 +179,9 @@ describe('POST /v1/users (invitations)', () => {
     assert.deepEqual(Object.keys(j).sort(), ['invitation', 'user']);
     expectUser(j.user, { org: admin.org, email: email.toLowerCase(), role: 'member', status: 'invited' });
     const inv = j.invitation;
-    assert.deepEqual(Object.keys(inv).sort(), ['created_at', 'expires_at', 'id', 'object', 'token']);
+    assert.deepEqual(Object.keys(inv).sort(), ['created_at', 'expires_at', 'id', 'object', 'org_id', 'token']);
     assert.equal(inv.object, 'invitation');
+    assert.equal(inv.org_id, admin.org, 'an invitation is org-owned: it carries org_id (api.md)');
     assert.match(inv.id, /^inv_[A-Za-z0-9]+$/);
     assert.match(inv.token, /^[A-Za-z0-9_-]{43}$/);
     assert.match(inv.expires_at, RFC3339_UTC_RE);
