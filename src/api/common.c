@@ -33,6 +33,21 @@ gh_status gh_api_list_params(gh_req *r, const char *prefix, int *limit, const ch
   return GH_OK;
 }
 
+gh_status gh_api_body_int(gh_req *r, const char *field, long long min, long long max, long long *out, bool *present) {
+  json_t *v = json_object_get(gh_req_json(r), field);
+  if (present) *present = false;
+  if (!json_is_integer(v)) return GH_OK;
+  json_int_t n = json_integer_value(v);
+  if (n < min || n > max) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be an integer from %lld to %lld.", field, min, max);
+    return gh_req_error(r, GH_ERR_INVALID_REQUEST, field, msg);
+  }
+  *out = (long long)n;
+  if (present) *present = true;
+  return GH_OK;
+}
+
 gh_status gh_api_bad_cursor(gh_req *r) {
   return gh_req_error(r, GH_ERR_INVALID_REQUEST, "starting_after", "starting_after is not an object of this list.");
 }

@@ -5,6 +5,7 @@
 #define GH_API_COMMON_H
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "http/request.h"
 
@@ -17,6 +18,16 @@
  * gh_api_list_sql_cursor) and reported with gh_api_bad_cursor(). */
 gh_status gh_api_list_params(gh_req *r, const char *id_prefix, int *limit, const char **starting_after);
 gh_status gh_api_bad_cursor(gh_req *r);
+
+/* The body's optional integer field (the route's schema made it a JSON
+ * integer, jansson's 64 bits; null, where the schema allows it, counts as
+ * absent). Present and within [min, max]: *out is its value, *present
+ * true. Absent: *out untouched, *present false. Out of range: 400
+ * invalid_request naming the field ("<field> must be an integer from min to
+ * max."). present may be NULL. A handler on one object runs this, like
+ * every check of its body, before it looks at the path's id (api.md: the
+ * body's 400 comes before the addressed object's 404). */
+gh_status gh_api_body_int(gh_req *r, const char *field, long long min, long long max, long long *out, bool *present);
 
 /* Wraps up to limit + 1 rendered items (the query fetches one more than
  * asked to know whether more exist) as {"object":"list","data":[...],

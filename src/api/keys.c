@@ -186,13 +186,12 @@ gh_status gh_api_key_revoke(gh_req *r) {
 }
 
 gh_status gh_api_key_rotate(gh_req *r) {
+  /* api.md's order: the body (400) before the addressed object (404). */
+  long long grace = 0;
+  gh_status s = gh_api_body_int(r, "expire_old_in_seconds", 0, MAX_GRACE, &grace, NULL);
+  if (s) return s;
   const char *id = gh_req_param(r, 0);
   if (!gh_id_valid(id, "key_")) return gh_api_missing(r, id);
-  json_t *g = json_object_get(r->json, "expire_old_in_seconds");
-  json_int_t grace = json_is_integer(g) ? json_integer_value(g) : 0;
-  if (grace < 0 || grace > MAX_GRACE)
-    return gh_req_error(r, GH_ERR_INVALID_REQUEST, "expire_old_in_seconds",
-                        "expire_old_in_seconds must be an integer from 0 to 604800.");
   /* The old key: must exist here and be live. */
   const char *vals[1] = {id};
   gh_db_stmt q = {"SELECT k.name, array_to_string(k.scopes, ' '), k.livemode, "
@@ -200,7 +199,7 @@ gh_status gh_api_key_rotate(gh_req *r) {
                   "WHERE k.id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())",
                   1, vals, NULL};
   PGresult *old = NULL;
-  gh_status s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &old);
+  s = gh_db_ctx_txn(r->principal.hash, r->principal.livemode, &q, 1, &old);
   if (s) return s;
   if (PQntuples(old) != 1) {
     PQclear(old);
@@ -228,7 +227,8 @@ gh_status gh_api_key_rotate(gh_req *r) {
                         .event = "api_key.rotated",
                         .action = "api_key.rotated",
                         .target = id,
-                        .details = json_pack("{s:s, s:I}", "new_key_id", new_id, "expire_old_in_seconds", grace)};
+                        .details =
+                            json_pack("{s:s, s:I}", "new_key_id", new_id, "expire_old_in_seconds", (json_int_t)grace)};
   s = insert_key(r, new_id, PQgetvalue(old, 0, 0), PQgetvalue(old, 0, 1), !strcmp(PQgetvalue(old, 0, 2), "t"),
                  PQgetisnull(old, 0, 3) ? NULL : PQgetvalue(old, 0, 3), id, then, 2, &c, secret, res);
   PQclear(old);

@@ -131,8 +131,9 @@ gh_status gh_api_user_create(gh_req *r) {
 
 gh_status gh_api_user_update(gh_req *r) {
   const char *id = gh_req_param(r, 0), *role = gh_req_string(r, "role");
-  if (!gh_id_valid(id, "usr_")) return GH_ERR_NOT_FOUND;
+  /* api.md's order: the body (400) before the addressed object (404). */
   if (!role_valid(role)) return bad_role(r);
+  if (!gh_id_valid(id, "usr_")) return GH_ERR_NOT_FOUND;
   const char *vals[2] = {id, role};
   gh_db_stmt q[2] = {
       {"UPDATE gh.users u SET role = $2 WHERE u.id = $1 RETURNING " GH_USER_COLS, 2, vals, NULL},

@@ -38,20 +38,16 @@ static json_t *render_org(const PGresult *res, int row) { return gh_obj_org(res,
 
 static const char *const invalidate_org = "SELECT gh.invalidate('org', o.id) FROM gh.orgs o";
 
-/* Reads the optional integer field into out (decimal text, or NULL when
- * absent). Out of [min, max]: 400 naming the field. */
+/* The optional integer field as decimal text in out (*value NULL when
+ * absent); out of [min, max]: 400 naming the field. */
 static gh_status int_field(gh_req *r, const char *field, long long min, long long max, char *out, size_t size,
                            const char **value) {
-  json_t *v = json_object_get(gh_req_json(r), field);
+  long long n;
+  bool present;
   *value = NULL;
-  if (!v) return GH_OK;
-  json_int_t n = json_integer_value(v);
-  if (n < min || n > max) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s must be an integer from %lld to %lld.", field, min, max);
-    return gh_req_error(r, GH_ERR_INVALID_REQUEST, field, msg);
-  }
-  snprintf(out, size, "%lld", (long long)n);
+  gh_status s = gh_api_body_int(r, field, min, max, &n, &present);
+  if (s || !present) return s;
+  snprintf(out, size, "%lld", n);
   *value = out;
   return GH_OK;
 }

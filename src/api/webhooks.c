@@ -239,10 +239,12 @@ gh_status gh_api_webhook_rotate(gh_req *r) {
 
 gh_status gh_api_webhook_deliveries(gh_req *r) {
   const char *id = gh_req_param(r, 0), *after = NULL;
-  if (!gh_id_valid(id, "whe_")) return gh_api_missing(r, id);
   int limit;
+  /* api.md's order (as usage.c): the request's parameters (400) before
+   * the addressed object (404, 403 org_mismatch). */
   gh_status s = gh_api_list_params(r, "whd_", &limit, &after);
   if (s) return s;
+  if (!gh_id_valid(id, "whe_")) return gh_api_missing(r, id);
   char lim[16];
   snprintf(lim, sizeof lim, "%d", limit + 1);
   const char *vals[3] = {id, lim, after};

@@ -254,6 +254,21 @@ describe('revocation and rotation', () => {
     expectError(await S().post(`/v1/api_keys/${k.id}/rotate`, {}, as(admin)), 404, 'not_found');
   });
 
+  test('rotate: the body (400) is checked before the addressed key (404/403), as api.md orders them', async () => {
+    const other = await newOrg();
+    const theirs = await key(other);
+    for (const id of ['garbage', 'key_doesnotexist0000000000', theirs.id]) {
+      for (const g of [-1, 604801, '10']) {
+        expectError(await S().post(`/v1/api_keys/${id}/rotate`, { expire_old_in_seconds: g }, as(admin)),
+          400, 'invalid_request', { param: 'expire_old_in_seconds' });
+      }
+      expectError(await S().post(`/v1/api_keys/${id}/rotate`, { nope: 1 }, as(admin)), 400, 'invalid_request', { param: 'nope' });
+    }
+    // A valid body reaches the look-up as before.
+    expectError(await S().post('/v1/api_keys/garbage/rotate', { expire_old_in_seconds: 0 }, as(admin)), 404, 'not_found');
+    expectError(await S().post(`/v1/api_keys/${theirs.id}/rotate`, {}, as(admin)), 403, 'org_mismatch');
+  });
+
   test('revoked on node A, refused by node B at once (30 times, no sleep)', async () => {
     const b = await ctx.another();
     const times = [];

@@ -294,6 +294,21 @@ describe('PATCH and DELETE /v1/users/{id}', () => {
     expectJson(await S().get('/v1/users', as(other)), 200); // their admin's session still works
   });
 
+  test('PATCH: the body (400) is checked before the addressed user (404/403), as api.md orders them', async () => {
+    const other = await newOrg();
+    const theirs = expectJson(await invite(other), 201);
+    for (const id of ['garbage', 'usr_doesnotexist000000000', theirs.invitation.id, theirs.user.id]) {
+      for (const body of [{ role: 'bogus' }, {}, { role: null }]) {
+        expectError(await S().request('PATCH', `/v1/users/${id}`, { ...as(admin), json: body }), 400,
+          'invalid_request', { param: 'role' });
+      }
+    }
+    // A valid body reaches the look-up as before.
+    expectError(await S().request('PATCH', '/v1/users/garbage', { ...as(admin), json: { role: 'admin' } }), 404, 'not_found');
+    expectError(await S().request('PATCH', `/v1/users/${theirs.user.id}`, { ...as(admin), json: { role: 'admin' } }),
+      403, 'org_mismatch');
+  });
+
   test('the last admin cannot be demoted or deleted (409); with a second active admin they can', async (t) => {
     const solo = await newOrg();
     // An invited admin does not count: the org's only active admin is solo.

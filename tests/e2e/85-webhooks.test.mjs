@@ -267,6 +267,13 @@ describe('delivery', () => {
     const p2 = expectJson(await S().get(`/v1/webhook_endpoints/${e.id}/deliveries?limit=1&starting_after=${p1.data[0].id}`, as(A)), 200);
     assert.equal(p2.data[0].id, first.id);
     expectError(await S().get(`/v1/webhook_endpoints/${e.id}/deliveries?starting_after=whd_nope`, as(A)), 400, 'invalid_request', { param: 'starting_after' });
+    // The request's parameters (400) before the addressed endpoint (404), as for usage.
+    for (const id of ['garbage', 'whe_doesnotexist0000000000']) {
+      for (const l of ['0', '%2B5']) {
+        expectError(await S().get(`/v1/webhook_endpoints/${id}/deliveries?limit=${l}`, as(A)), 400, 'invalid_request', { param: 'limit' });
+      }
+      expectError(await S().get(`/v1/webhook_endpoints/${id}/deliveries?limit=5`, as(A)), 404, 'not_found');
+    }
   });
 
   test('410 disables the endpoint; nothing more is sent to it', async () => {
