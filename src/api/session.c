@@ -27,6 +27,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/rand.h"
 #include "db/db.h"
 #include "db/listen.h"
 
@@ -56,11 +57,16 @@ static gh_status reply_session(gh_req *r, const gh_principal *p) {
 }
 
 gh_status gh_api_auth_refresh(gh_req *r) {
-  /* No CSRF token (a reloaded page must refresh before it knows it); the
-   * cookie is SameSite=Strict and the Origin, when sent, must be ours. */
-  if (!gh_csrf_origin_ok(r)) return GH_ERR_CSRF_FAILED;
+  /* api.md's order: credentials (401) before CSRF (403). A missing or
+   * malformed refresh token is no credential at all: 401, whatever the
+   * Origin. */
   const char *old = gh_req_cookie(r, REFRESH_COOKIE);
-  if (!old || !*old || strlen(old) > 128) return GH_ERR_UNAUTHORIZED;
+  if (!old || !gh_token_wellformed(old)) return GH_ERR_UNAUTHORIZED;
+  /* No CSRF token (a reloaded page must refresh before it knows it); the
+   * cookie is SameSite=Strict and the Origin, when sent, must be ours.
+   * Checked before the token is looked up, so a foreign page never makes
+   * it rotate (nor a replay revoke the session). */
+  if (!gh_csrf_origin_ok(r)) return GH_ERR_CSRF_FAILED;
   unsigned char old_hash[32];
   gh_session_tokens next;
   gh_token_hash(old, strlen(old), old_hash);

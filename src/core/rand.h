@@ -10,7 +10,8 @@
 #define GH_ID_RANDOM_CHARS 22 /* about 131 bits */
 #define GH_ID_MAX 40          /* buffer size for any id, NUL included */
 #define GH_TOKEN_BYTES 32
-#define GH_TOKEN_MAX 48 /* base64url of 32 bytes is 43 chars + NUL */
+#define GH_TOKEN_MAX 48   /* base64url of 32 bytes is 43 chars + NUL */
+#define GH_TOKEN_CHARS 43 /* every opaque token, random or derived */
 
 /* Writes n random base62 characters to out (no NUL). */
 void gh_rand_base62(char *out, size_t n);
@@ -27,5 +28,9 @@ int gh_id_standard(const char *id, const char *prefix);
 void gh_id_compose(char out[GH_ID_MAX], const char *prefix, const char *rand);
 /* Writes a fresh base64url token (no padding) + NUL into out. */
 void gh_token_new(char out[GH_TOKEN_MAX]);
+/* True if s has the shape of such a token (exactly GH_TOKEN_CHARS
+ * base64url characters): what a session or refresh cookie must be before it
+ * is worth a look-up. Says nothing about whether it is known. */
+int gh_token_wellformed(const char *s);
 
 #endif

@@ -223,6 +223,26 @@ describe('POST /v1/auth/refresh', () => {
     expectJson(await whoAmI(rotated(who, r)), 200);
   });
 
+  test('credentials (401) before CSRF (403): no or malformed refresh cookie with a foreign Origin → 401', async () => {
+    const who = await newOrg();
+    for (const [label, ck] of Object.entries({
+      none: undefined, empty: { gh_refresh: '' }, garbage: { gh_refresh: 'garbage' },
+      'one character short': { gh_refresh: who.refresh.slice(1) }, 'not base64url': { gh_refresh: `${who.refresh.slice(1)}=` },
+      'session cookie only': { gh_session: who.access },
+    })) {
+      for (const h of [{ Origin: 'https://evil.example' }, { Referer: 'https://evil.example/x' }]) {
+        const res = await S().request('POST', '/v1/auth/refresh', { cookies: ck, headers: h });
+        expectError(res, 401, 'unauthorized');
+        assert.equal(res.headers['set-cookie'], undefined, `${label}: cookies set on failure`);
+      }
+    }
+    // A well-formed token with a foreign Origin is still refused (403), and not consumed.
+    expectError(await refresh(S(), who.refresh, { headers: { Origin: 'https://evil.example' } }), 403, 'csrf_failed');
+    expectError(await refresh(S(), 'A'.repeat(43), { headers: { Origin: 'https://evil.example' } }), 403, 'csrf_failed');
+    const r = refreshed(await refresh(S(), who.refresh));
+    expectJson(await whoAmI(rotated(who, r)), 200);
+  });
+
   test('no, empty, garbage or access-token refresh cookie → 401 unauthorized, no cookies', async () => {
     const who = await newOrg();
     for (const [label, opts] of Object.entries({

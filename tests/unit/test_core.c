@@ -57,6 +57,24 @@ static void ids_have_prefix_and_base62(void **st) {
   assert_int_equal(strlen(tok), 43);
   for (const char *c = tok; *c; c++)
     assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *c));
+  /* The shape a refresh cookie must have before it is looked up. */
+  assert_true(gh_token_wellformed(tok));
+  assert_true(gh_token_wellformed("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-"));
+  char bad[GH_TOKEN_MAX + 2];
+  memcpy(bad, tok, sizeof tok);
+  bad[42] = '\0'; /* 42 characters */
+  assert_false(gh_token_wellformed(bad));
+  memcpy(bad, tok, 43);
+  bad[43] = 'A', bad[44] = '\0'; /* 44 */
+  assert_false(gh_token_wellformed(bad));
+  memcpy(bad, tok, 44);
+  bad[10] = '='; /* not base64url */
+  assert_false(gh_token_wellformed(bad));
+  bad[10] = '+';
+  assert_false(gh_token_wellformed(bad));
+  assert_false(gh_token_wellformed(""));
+  assert_false(gh_token_wellformed(NULL));
+  assert_false(gh_token_wellformed("x"));
 }
 
 static void email_and_names(void **st) {
