@@ -1,6 +1,7 @@
 /* fuzz_body.c: JSON request bodies through jansson and the contract's
  * validation (src/http/body.c), against the body schema of every route
- * that has one. The first byte picks the route; the rest is the body. */
+ * that has one, including the second parse that names an integer beyond 64
+ * bits. The first byte picks the route; the rest is the body. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_decref(out);
   } else if (out) {
     abort(); /* failure must not hand out an object */
+  } else if (!memchr(param, '\0', sizeof param) || !memchr(message, '\0', sizeof message)) {
+    abort(); /* param (also an out-of-range integer's path) and message are terminated */
   }
   free(body);
   return 0;

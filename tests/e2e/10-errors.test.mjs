@@ -146,8 +146,9 @@ describe('media type (415)', () => {
 });
 
 describe('request body validation (400 invalid_request)', () => {
-  const bad = (label, body, param) => test(label, async () => {
-    expectError(await postRaw(body), 400, 'invalid_request', param === undefined ? {} : { param });
+  const bad = (label, body, param, message) => test(label, async () => {
+    const e = expectError(await postRaw(body), 400, 'invalid_request', param === undefined ? {} : { param });
+    if (message) assert.match(e.error.message, message);
   });
   bad('empty body', '');
   bad('invalid JSON', '{"email": "a@b.co", ');
@@ -185,7 +186,12 @@ describe('request body validation (400 invalid_request)', () => {
   bad('10 000-deep unclosed array nesting', '['.repeat(10000));
   bad('10 000-deep object nesting', '{"a":'.repeat(10000) + '1' + '}'.repeat(10000));
   bad('65 levels of nesting inside an object', `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":"a","x":${'['.repeat(64)}${']'.repeat(64)}}`);
-  bad('huge number literal', `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":1${'0'.repeat(5000)}}`);
+  bad('huge number literal', `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":1${'0'.repeat(5000)}}`, 'org_name', /out of range/);
+  bad('integer just beyond 64 bits', `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":9223372036854775808}`, 'org_name', /out of range/);
+  bad('negative integer beyond 64 bits', `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":"a","x":-99999999999999999999}`, 'x', /out of range/);
+  bad('huge number literal in an otherwise broken body stays "not valid JSON"',
+    `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":99999999999999999999,}`, null, /not valid JSON/);
+  bad('real number overflow stays "not valid JSON"', `{"email":"${uniqueEmail()}","password":"${PASSWORD}","org_name":1e999}`, null, /not valid JSON/);
 
   test('the same body well-formed is accepted (the cases above fail for the stated reason)', async () => {
     expectJson(await postRaw(JSON.stringify(signupBody())), 201);

@@ -254,6 +254,19 @@ describe('revocation and rotation', () => {
     expectError(await S().post(`/v1/api_keys/${k.id}/rotate`, {}, as(admin)), 404, 'not_found');
   });
 
+  test('rotate: a grace beyond 64 bits is 400 naming expire_old_in_seconds, not "not valid JSON"', async () => {
+    const k = await key(admin);
+    for (const g of ['99999999999999999999', '-99999999999999999999', `1${'0'.repeat(400)}`]) {
+      const r = await S().request('POST', `/v1/api_keys/${k.id}/rotate`, {
+        ...as(admin), headers: { ...as(admin).headers, 'Content-Type': 'application/json' },
+        body: `{"expire_old_in_seconds":${g}}`,
+      });
+      const e = expectError(r, 400, 'invalid_request', { param: 'expire_old_in_seconds' });
+      assert.match(e.error.message, /out of range/);
+    }
+    expectJson(await S().get('/v1/me', bearer(k.secret)), 200); // not rotated
+  });
+
   test('rotate: the body (400) is checked before the addressed key (404/403), as api.md orders them', async () => {
     const other = await newOrg();
     const theirs = await key(other);

@@ -460,6 +460,20 @@ describe('PATCH /v1/org', () => {
     });
   }
 
+  test('an integer beyond 64 bits is 400 naming its field (not "not valid JSON"), and nothing changes', async () => {
+    const o0 = expectJson(await S().get('/v1/org', as(admin)), 200);
+    for (const [field, lit] of [['session_idle_timeout_seconds', '99999999999999999999'],
+      ['session_max_lifetime_seconds', '-99999999999999999999'], ['session_idle_timeout_seconds', `9${'9'.repeat(400)}`]]) {
+      const r = await S().request('PATCH', '/v1/org', {
+        ...as(admin), headers: { ...as(admin).headers, 'Content-Type': 'application/json' },
+        body: `{"name":"Should Not Stick","${field}": ${lit}}`,
+      });
+      const e = expectError(r, 400, 'invalid_request', { param: field });
+      assert.match(e.error.message, /out of range/);
+    }
+    assert.deepEqual(expectJson(await S().get('/v1/org', as(admin)), 200), o0);
+  });
+
   test('the idle lower bound is 2 with GATEHOUSE_DEV=1 and 300 without', async () => {
     const dev = await newOrg();
     assert.equal(expectJson(await patch(dev, { session_idle_timeout_seconds: 2 }), 200).session_idle_timeout_seconds, 2);

@@ -184,12 +184,58 @@ static const gh_field fields[] = {
     {0},
 };
 
+static char last_msg[128];
+
 static gh_status parse(const char *body, char *param) {
   json_t *v = NULL;
-  char msg[128];
-  gh_status s = gh_body_parse(body, strlen(body), fields, &v, param, 64, msg, sizeof msg);
+  gh_status s = gh_body_parse(body, strlen(body), fields, &v, param, 64, last_msg, sizeof last_msg);
   json_decref(v);
   return s;
+}
+
+/* An integer beyond 64 bits is refused by jansson while it parses; the 400
+ * still names the field that held it, nested fields as elsewhere. */
+static void json_huge_integers(void **st) {
+  (void)st;
+  char param[64];
+  assert_int_equal(parse("{\"email\":\"a\",\"n\":9223372036854775807}", param), GH_OK);
+  assert_int_equal(parse("{\"email\":\"a\",\"n\":-9223372036854775808}", param), GH_OK);
+  assert_int_equal(parse("{\"email\":\"a\",\"n\":9223372036854775808}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "n");
+  assert_non_null(strstr(last_msg, "out of range"));
+  assert_int_equal(parse("{\"n\":-99999999999999999999,\"email\":\"a\"}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "n");
+  /* Nested: keys joined by ".", array items as [i]; the first one wins. */
+  assert_int_equal(
+      parse("{\"email\":\"a\",\"data\":{\"x\":[1, 99999999999999999999]},\"n\":99999999999999999999}", param),
+      GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "data.x[1]");
+  /* A wrongly typed field too: the number is named, whatever its type. */
+  assert_int_equal(parse("{\"email\":99999999999999999999}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "email");
+  /* Beyond a double's range as well (5000 digits), and two of them. */
+  char *big = malloc(12000);
+  int o = snprintf(big, 12000, "{\"email\":\"a\",\"n\":1");
+  memset(big + o, '0', 5000);
+  o += 5000;
+  o += snprintf(big + o, (size_t)(12000 - o), ",\"data\":{\"m\":1");
+  memset(big + o, '0', 5000);
+  o += 5000;
+  snprintf(big + o, (size_t)(12000 - o), "}}");
+  assert_int_equal(parse(big, param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "n");
+  free(big);
+  /* Every other parse error stays "not valid JSON", without a param. */
+  assert_int_equal(parse("{\"email\":\"a\",\"n\":99999999999999999999,}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "");
+  assert_non_null(strstr(last_msg, "not valid JSON"));
+  assert_int_equal(parse("{\"email\":\"a\",\"n\":1e999}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "");
+  assert_int_equal(parse("[99999999999999999999]", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "");
+  /* The client's own copy of the marker string: no guess, no param. */
+  assert_int_equal(parse("{\"email\":\"\\u0001gh\\u0001\",\"n\":99999999999999999999}", param), GH_ERR_INVALID_REQUEST);
+  assert_string_equal(param, "");
 }
 
 static void json_body_rules(void **st) {
@@ -338,6 +384,7 @@ int main(void) {
       cmocka_unit_test(email_and_names),
       cmocka_unit_test(listen_and_rate_settings),
       cmocka_unit_test(json_body_rules),
+      cmocka_unit_test(json_huge_integers),
       cmocka_unit_test(unsigned_integers),
       cmocka_unit_test(json_depth),
       cmocka_unit_test(route_matching),
