@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/wipe.h"
 
 static const struct {
   const char *name;
@@ -27,6 +28,7 @@ static int usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  gh_wipe_json_allocator();
   if (argc < 2) return usage(stderr);
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) return usage(stdout);
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -153,6 +153,9 @@ $('signin-form').addEventListener('submit', (ev) => {
   submitting(ev.target, async () => {
     try {
       await session.login($('email').value.trim(), $('password').value);
+      // Signed in: the password leaves the page (the form is only hidden
+      // for the whole session otherwise), as sign-up and re-auth do.
+      $('password').value = '';
     } catch (e) {
       $('signin-error').textContent = loginMessage(e);
       $('password').select();

@@ -2,6 +2,7 @@
 #include "http/body.h"
 
 #include "core/buf.h"
+#include "core/wipe.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +151,7 @@ static int overflow_path(const char *body, size_t len, const json_error_t *err, 
     if (at < 0) break;
     overwrite(copy, (size_t)at, (size_t)e.position, "0");
   }
-  free(copy);
+  gh_wipe_free(copy); /* a copy of a body, which may hold a password */
   if (!v) return 0;
   marker_search m = {.found = 0};
   char path[sizeof m.path] = "";

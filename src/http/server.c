@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/text.h"
+#include "core/wipe.h"
 #include "http/body.h"
 #include "http/request.h"
 #include "http/routes.h"
@@ -76,19 +77,19 @@ static gh_req *req_new(size_t uri_len) {
 static void req_free(gh_req *r) {
   if (!r) return;
   free(r->path);
-  if (r->body) {
-    /* A body may hold a password: wipe before freeing. */
-    memset(r->body, 0, r->body_len);
-    free(r->body);
-  }
+  /* A body may hold a password, a reply or a header a new secret (a
+   * session cookie), the principal the keyed hash that opens the org's
+   * context: wiped, never just freed (core/wipe.h; jansson's trees are
+   * wiped by its allocator). */
+  gh_wipe_free(r->body);
   json_decref(r->json);
   json_decref(r->reply);
-  free(r->reply_text);
+  gh_wipe_free(r->reply_text);
   for (int i = 0; i < r->nout; i++) {
     free(r->out[i].name);
-    free(r->out[i].value);
+    gh_wipe_free(r->out[i].value);
   }
-  memset(&r->principal, 0, sizeof r->principal);
+  sodium_memzero(&r->principal, sizeof r->principal);
   free(r);
   atomic_fetch_sub(&in_flight, 1);
 }
@@ -116,7 +117,7 @@ gh_status gh_req_reply(gh_req *r, int http, json_t *body) {
 }
 
 gh_status gh_req_reply_text(gh_req *r, int http, const char *ctype, char *text) {
-  free(r->reply_text);
+  gh_wipe_free(r->reply_text);
   r->reply_text = text;
   r->http_status = http;
   gh_req_add_header(r, "Content-Type", ctype);
@@ -132,8 +133,15 @@ gh_status gh_req_error(gh_req *r, gh_status s, const char *param, const char *me
 
 void gh_req_add_header(gh_req *r, const char *name, const char *value) {
   if (r->nout >= GH_MAX_HEADERS_OUT) return;
-  r->out[r->nout].name = strdup(name);
-  r->out[r->nout].value = strdup(value);
+  char *n = strdup(name), *v = strdup(value);
+  if (!n || !v) {
+    /* Out of memory: the header is left out (finish() reads every name). */
+    free(n);
+    gh_wipe_free(v);
+    return;
+  }
+  r->out[r->nout].name = n;
+  r->out[r->nout].value = v;
   r->nout++;
 }
 
@@ -142,7 +150,7 @@ void gh_req_set_header(gh_req *r, const char *name, const char *value) {
     if (strcasecmp(r->out[i].name, name)) continue;
     char *v = strdup(value);
     if (!v) return;
-    free(r->out[i].value);
+    gh_wipe_free(r->out[i].value);
     r->out[i].value = v;
     return;
   }
@@ -211,12 +219,13 @@ static enum MHD_Result finish(gh_req *r) {
   for (int i = 0; i < r->nout; i++)
     if (!strcasecmp(r->out[i].name, "Content-Type")) ctype = NULL; /* handler set its own */
   if (text) {
-    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    /* It may carry a new secret (a key, a webhook secret, a token). */
+    resp = MHD_create_response_from_buffer_with_free_callback(strlen(text), text, gh_wipe_free);
   } else {
     resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
   }
   if (!resp) {
-    free(text);
+    gh_wipe_free(text);
     return MHD_NO;
   }
   MHD_add_response_header(resp, "Request-Id", r->id);
@@ -481,8 +490,7 @@ static int append_body(gh_req *r, const char *data, size_t n) {
     if (!nb) return -1;
     if (r->body) {
       memcpy(nb, r->body, r->body_len);
-      memset(r->body, 0, r->body_len);
-      free(r->body);
+      gh_wipe_free(r->body);
     }
     r->body = nb;
     r->body_cap = cap;

@@ -120,6 +120,8 @@ describe('admin panel: pages', { concurrency: 1 }, () => {
     await page.locator('#password').press('Enter');
     await waitSignedIn(page);
     assert.equal(await page.textContent('#user-email'), admin.email);
+    // The password does not stay in the (hidden) sign-in form all session.
+    assert.equal(await page.inputValue('#password'), '');
     const links = await page.$$eval('nav a', (l) => l.map((a) => a.textContent));
     assert.deepEqual(links, ['API Keys', 'Usage', 'Organization', 'Members', 'Webhooks', 'Audit log']);
     assert.ok(await page.isVisible('#mode-switch'), 'the mode switch is visible');

@@ -16,6 +16,9 @@
 #include "core/rand.h"
 #include "core/status.h"
 #include "core/text.h"
+#include "core/wipe.h"
+#include <jansson.h>
+#include <malloc.h>
 #include "http/body.h"
 #include "http/routes.h"
 
@@ -293,6 +296,32 @@ static void json_depth(void **st) {
   json_decref(v);
 }
 
+/* A block that held a secret is zeroed whole (not just the length its
+ * user wrote) before it is freed, and jansson frees through that. */
+static void wiping(void **st) {
+  (void)st;
+  unsigned char *p = malloc(100);
+  assert_non_null(p);
+  size_t usable = malloc_usable_size(p);
+  assert_true(usable >= 100);
+  memset(p, 0xAA, usable);
+  gh_wipe(p);
+  for (size_t i = 0; i < usable; i++)
+    assert_int_equal(p[i], 0);
+  gh_wipe_free(p);
+  gh_wipe(NULL);
+  gh_wipe_free(NULL);
+  json_malloc_t m = NULL;
+  json_free_t f = NULL;
+  gh_wipe_json_allocator();
+  json_get_alloc_funcs(&m, &f);
+  assert_ptr_equal(f, gh_wipe_free);
+  assert_ptr_equal(m, malloc);
+  json_t *j = json_pack("{s:s}", "password", "correct horse battery staple");
+  assert_non_null(j);
+  json_decref(j);
+}
+
 static void route_matching(void **st) {
   (void)st;
   const gh_route *r = NULL;
@@ -387,6 +416,7 @@ int main(void) {
       cmocka_unit_test(json_huge_integers),
       cmocka_unit_test(unsigned_integers),
       cmocka_unit_test(json_depth),
+      cmocka_unit_test(wiping),
       cmocka_unit_test(route_matching),
       cmocka_unit_test(audit_text_cleaning),
       cmocka_unit_test(text_builder),
