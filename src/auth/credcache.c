@@ -139,6 +139,42 @@ int gh_credcache_update(gh_credcache *c, const unsigned char hash[32], void (*fn
   return e != NULL;
 }
 
+int gh_credcache_modify(gh_credcache *c, const unsigned char hash[32], void *rec, int (*fn)(void *, int, void *),
+                        void *arg) {
+  shard *s = shard_of(c, hash);
+  pthread_rwlock_wrlock(&s->lock);
+  /* Room for the entry first, so that fn's answer can always be carried out
+   * (fn may already have acted on other caches by then). */
+  unsigned char *e = find(c, s, hash, 0), *slot = e;
+  if (!e && (((s->full + s->tombs + 1) * 4 > s->cap * 3 && grow(c, s)) || !(slot = find(c, s, hash, 1)))) {
+    pthread_rwlock_unlock(&s->lock);
+    return -1;
+  }
+  if (e)
+    memcpy(rec, REC(e), c->rec);
+  else
+    memset(rec, 0, c->rec);
+  int action = fn(rec, e != NULL, arg);
+  if (action == GH_CREDCACHE_STORE) {
+    if (!e) {
+      if (STATE(slot) == TOMB) s->tombs--;
+      s->full++;
+      STATE(slot) = FULL;
+      memcpy(HASH(slot), hash, 32);
+    }
+    memcpy(REC(slot), rec, c->rec);
+  } else if (action == GH_CREDCACHE_DROP) {
+    atomic_fetch_add(&c->epoch, 1);
+    if (e) {
+      STATE(e) = TOMB;
+      s->full--;
+      s->tombs++;
+    }
+  }
+  pthread_rwlock_unlock(&s->lock);
+  return 0;
+}
+
 void gh_credcache_invalidate(gh_credcache *c) { atomic_fetch_add(&c->epoch, 1); }
 
 void gh_credcache_drop(gh_credcache *c, const unsigned char hash[32]) {

@@ -31,6 +31,18 @@ uint64_t gh_credcache_epoch(gh_credcache *c);
 /* Calls fn on the record of hash under the write lock (in-place update);
  * returns 1 if found. */
 int gh_credcache_update(gh_credcache *c, const unsigned char hash[32], void (*fn)(void *rec, void *arg), void *arg);
+/* Read-modify-write of one entry under its shard's write lock, so that no
+ * other change to that entry (or its shard) can come between the read and
+ * the write. rec (c's record size, supplied by the caller) receives the
+ * current record, or zeroes when there is none (*found tells which); fn
+ * changes it and returns what to do with it. fn runs under the lock: it
+ * may take the locks of another cache (always in the same order: the
+ * session index before the session records), never of c. A store ignores
+ * the epoch; a drop counts as an invalidation. Returns 0; or -1, without
+ * calling fn, when there is no entry and no room for one (out of memory). */
+enum { GH_CREDCACHE_KEEP, GH_CREDCACHE_STORE, GH_CREDCACHE_DROP };
+int gh_credcache_modify(gh_credcache *c, const unsigned char hash[32], void *rec,
+                        int (*fn)(void *rec, int found, void *arg), void *arg);
 /* Counts as an invalidation without dropping anything (fills started
  * before it are refused). */
 void gh_credcache_invalidate(gh_credcache *c);

@@ -20,7 +20,29 @@ typedef struct {
 /* The index from session id to the access-token hashes its records are
  * cached under (the latest two: a rotation may leave the old one cached),
  * so that ending one session drops its records without a scan; refresh
- * ends the old access token of a session on every node. */
+ * ends the old access token of a session on every node.
+ *
+ * Invariant: every record in the cache is named by its session's index
+ * entry, so a drop of the session finds it. It holds because an entry is
+ * only ever read and written under its shard's write lock
+ * (gh_credcache_modify), and the record is stored, or dropped, while that
+ * lock is held: a fill and a drop of one session are serialised, and two
+ * fills of one session under different hashes (the old and the new token
+ * of a rotation, requested at once) each see the other's hash. When a
+ * third hash arrives before the session's announcement (tokens of several
+ * rotations filled on this node in between), the record of the hash that
+ * falls out of the entry is dropped with it, rather than left unnamed.
+ * (The sweep, which forgets entries whose records are gone, takes the same
+ * lock, so it cannot forget an entry between its update and the store.)
+ * Lock order: an index shard, then a record shard; never the reverse.
+ *
+ * Why not find the records by scanning for the session id, as drop_user
+ * and drop_org do, which would need no index at all: every refresh ends a
+ * session's old token on every node (decision 31), so drop_session runs
+ * once per access-token lifetime per live session, and a scan takes every
+ * shard's write lock over the whole cache each time; the lock held here is
+ * one shard of the index, for a few copies, on a fill (a cache miss), and
+ * the hot path (gh_sesscache_get) does not touch the index at all. */
 typedef struct {
   unsigned char hash[2][32];
 } index_rec;
@@ -61,6 +83,45 @@ int gh_sesscache_get(const unsigned char hash[32], gh_sessinfo *out) {
 
 uint64_t gh_sesscache_epoch(void) { return gh_credcache_epoch(C()); }
 
+typedef struct {
+  const unsigned char *hash;
+  const packed *p;
+  uint64_t epoch;
+} fill;
+
+static int is_zero(const unsigned char h[32]) {
+  unsigned char z = 0;
+  for (int i = 0; i < 32; i++)
+    z |= h[i];
+  return !z;
+}
+
+/* Under the lock of the session's index entry: name `hash` in the entry,
+ * then store the record (refused by the epoch if a drop came since it was
+ * read from the database). */
+static int index_fill(void *rec, int found, void *arg) {
+  index_rec *ir = rec;
+  const fill *f = arg;
+  if (!found || memcmp(ir->hash[0], f->hash, 32)) {
+    /* hash[1] falls out of the entry: its record goes with it. */
+    if (found && memcmp(ir->hash[1], f->hash, 32) && !is_zero(ir->hash[1])) gh_credcache_drop(cache, ir->hash[1]);
+    memcpy(ir->hash[1], ir->hash[0], 32);
+    memcpy(ir->hash[0], f->hash, 32);
+  }
+  gh_credcache_put(cache, f->hash, f->p, f->epoch);
+  return GH_CREDCACHE_STORE;
+}
+
+/* Under the same lock: drop every record the entry names, then the entry. */
+static int index_drop(void *rec, int found, void *arg) {
+  index_rec *ir = rec;
+  (void)arg;
+  if (!found) return GH_CREDCACHE_KEEP;
+  for (int i = 0; i < 2; i++)
+    if (!is_zero(ir->hash[i])) gh_credcache_drop(cache, ir->hash[i]);
+  return GH_CREDCACHE_DROP;
+}
+
 void gh_sesscache_put(const unsigned char hash[32], const gh_sessinfo *in, uint64_t epoch) {
   if (!gh_id_standard(in->session_id, "ses_") || !gh_id_standard(in->user_id, "usr_") ||
       !gh_id_standard(in->org_id, "org_"))
@@ -78,19 +139,13 @@ void gh_sesscache_put(const unsigned char hash[32], const gh_sessinfo *in, uint6
   p.created_at = in->created_at;
   p.last_active_at = in->last_active_at;
   p.flushed_at = in->flushed_at;
-  /* The index first: a drop that comes after the record is stored must
-   * find it (see gh_sesscache_drop_session). */
-  gh_credcache *main = C(); /* initialises idx too */
+  fill f = {hash, &p, epoch};
   unsigned char k[32];
   index_rec ir;
   id_key(in->session_id, k);
-  if (!gh_credcache_get(idx, k, &ir)) memset(&ir, 0, sizeof ir);
-  if (memcmp(ir.hash[0], hash, 32)) {
-    memcpy(ir.hash[1], ir.hash[0], 32);
-    memcpy(ir.hash[0], hash, 32);
-  }
-  gh_credcache_put(idx, k, &ir, gh_credcache_epoch(idx));
-  gh_credcache_put(main, hash, &p, epoch);
+  C(); /* initialises idx too */
+  /* No room in the index (out of memory): not cached, which is safe. */
+  gh_credcache_modify(idx, k, &ir, index_fill, &f);
 }
 
 typedef struct {
@@ -123,15 +178,13 @@ static int match_org(const void *rec, const void *id) {
 
 void gh_sesscache_drop_session(const char *id) {
   if (!gh_id_standard(id, "ses_")) return;
-  /* Refuse racing fills first, then drop what the index knows. */
+  /* Refuse fills that read the database before this drop first; then, under
+   * the index entry's lock, drop what it names (see the index above). */
   gh_credcache_invalidate(C());
   unsigned char k[32];
   index_rec ir;
   id_key(id, k);
-  if (!gh_credcache_get(idx, k, &ir)) return;
-  for (int i = 0; i < 2; i++)
-    gh_credcache_drop(C(), ir.hash[i]);
-  gh_credcache_drop(idx, k);
+  gh_credcache_modify(idx, k, &ir, index_drop, NULL);
 }
 void gh_sesscache_drop_user(const char *id) {
   if (gh_id_standard(id, "usr_")) gh_credcache_drop_if(C(), match_usr, id);

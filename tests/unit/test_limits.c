@@ -1,7 +1,9 @@
 /* test_limits.c: unit tests of the GCRA maths and RateLimit header
  * rendering, the login throttle, and the session cache's index. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -200,6 +202,106 @@ static void sesscache_index_and_sweep(void **st) {
   gh_sesscache_reset();
 }
 
+/* A fresh session record with deadlines far ahead (nothing sweeps it). */
+static void sess_new(gh_sessinfo *s) {
+  memset(s, 0, sizeof *s);
+  gh_id_new(s->session_id, "ses_");
+  gh_id_new(s->user_id, "usr_");
+  gh_id_new(s->org_id, "org_");
+  s->expires_at = s->access_expires_at = gh_now() + 1000;
+  s->last_active_at = gh_now();
+  s->idle_timeout = 3600;
+}
+
+/* More access tokens of one session than the index has room for (a node
+ * that filled the tokens of several rotations before their announcements
+ * arrived): ending the session still drops every one of them. */
+static void sesscache_drop_session_drops_every_token(void **st) {
+  (void)st;
+  gh_sesscache_reset();
+  gh_sessinfo s, out;
+  sess_new(&s);
+  unsigned char h[4][32];
+  for (int i = 0; i < 4; i++) {
+    randombytes_buf(h[i], 32);
+    gh_sesscache_put(h[i], &s, gh_sesscache_epoch());
+  }
+  gh_sesscache_drop_session(s.session_id);
+  for (int i = 0; i < 4; i++)
+    assert_false(gh_sesscache_get(h[i], &out));
+  gh_sesscache_reset();
+}
+
+#define RACE_ROUNDS 20000
+
+typedef struct {
+  pthread_barrier_t *start;
+  gh_sessinfo *s;            /* one session per round, shared */
+  unsigned char (*hash)[32]; /* this thread's access token per round */
+  pthread_barrier_t *done;
+} race_arg;
+
+static void *race_put(void *p) {
+  race_arg *a = p;
+  for (int i = 0; i < RACE_ROUNDS; i++) {
+    pthread_barrier_wait(a->start);
+    gh_sesscache_put(a->hash[i], &a->s[i], gh_sesscache_epoch());
+    pthread_barrier_wait(a->done);
+  }
+  return NULL;
+}
+
+static atomic_int sweeping;
+static void *race_sweep(void *p) {
+  (void)p;
+  while (atomic_load(&sweeping))
+    gh_sesscache_sweep(gh_now());
+  return NULL;
+}
+
+/* Two threads fill one session under two access tokens at the same moment
+ * (the old and the new token of a rotation, on one node) while the periodic
+ * sweep runs: a drop of the session afterwards must find both. The index
+ * used to be read, changed and written back in three unlocked steps, so one
+ * of the two entries could be lost and its token stayed accepted until its
+ * access_expires_at. */
+static void sesscache_concurrent_fills_then_drop(void **st) {
+  (void)st;
+  gh_sesscache_reset();
+  static gh_sessinfo s[RACE_ROUNDS];
+  static unsigned char ha[RACE_ROUNDS][32], hb[RACE_ROUNDS][32];
+  for (int i = 0; i < RACE_ROUNDS; i++) {
+    sess_new(&s[i]);
+    randombytes_buf(ha[i], 32);
+    randombytes_buf(hb[i], 32);
+  }
+  pthread_barrier_t start, done;
+  pthread_barrier_init(&start, NULL, 3);
+  pthread_barrier_init(&done, NULL, 3);
+  race_arg a = {&start, s, ha, &done}, b = {&start, s, hb, &done};
+  pthread_t ta, tb, tw;
+  atomic_store(&sweeping, 1);
+  assert_int_equal(pthread_create(&tw, NULL, race_sweep, NULL), 0);
+  assert_int_equal(pthread_create(&ta, NULL, race_put, &a), 0);
+  assert_int_equal(pthread_create(&tb, NULL, race_put, &b), 0);
+  int left = 0;
+  gh_sessinfo out;
+  for (int i = 0; i < RACE_ROUNDS; i++) {
+    pthread_barrier_wait(&start);
+    pthread_barrier_wait(&done);
+    gh_sesscache_drop_session(s[i].session_id);
+    left += gh_sesscache_get(ha[i], &out) + gh_sesscache_get(hb[i], &out);
+  }
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  atomic_store(&sweeping, 0);
+  pthread_join(tw, NULL);
+  pthread_barrier_destroy(&start);
+  pthread_barrier_destroy(&done);
+  assert_int_equal(left, 0); /* no access token outlives its session's drop */
+  gh_sesscache_reset();
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   const struct CMUnitTest tests[] = {
@@ -209,6 +311,8 @@ int main(void) {
       cmocka_unit_test(tighter_limit),
       cmocka_unit_test(throttle_account_and_address),
       cmocka_unit_test(sesscache_index_and_sweep),
+      cmocka_unit_test(sesscache_drop_session_drops_every_token),
+      cmocka_unit_test(sesscache_concurrent_fills_then_drop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
