@@ -122,7 +122,7 @@ SELECT ok(
     ARRAY['gh.begin_request(bytea,boolean)', 'gh.current_livemode()', 'gh.current_org()',
           'gh.login_lookup(text)',
           'gh.org_create_with_invite(text,text,text,text,text,bytea,timestamp with time zone)',
-          'gh.session_create(text,text,bytea,bytea,integer,text,text)',
+          'gh.session_create(text,text,bytea,bytea,integer,text,text,bigint,bigint)',
           'gh.signup(text,text,text,text,text)']
     <@ ARRAY(SELECT p.oid::regprocedure::text
                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

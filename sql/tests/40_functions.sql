@@ -28,21 +28,24 @@ SELECT is_empty($$SELECT * FROM gh.login_lookup('nobody@nowhere.example')$$,
 
 -- Sessions.
 SELECT results_eq(
-    $$SELECT session_id, org_id,
+    $$SELECT outcome, session_id, org_id,
              expires_at = now() + interval '86400 s',
              access_expires_at = now() + interval '900 s',
              idle_expires_at = now() + interval '3600 s'
         FROM gh.session_create('ses_s1', 'usr_s1', sha256('s1-access'), sha256('s1-refresh'),
-                               900, '127.0.0.1', 'pgTAP')$$,
-    $$VALUES ('ses_s1'::text, 'org_s1'::text, true, true, true)$$,
+                               900, '127.0.0.1', 'pgTAP', 0, 0)$$,
+    $$VALUES ('created'::text, 'ses_s1'::text, 'org_s1'::text, true, true, true)$$,
     'session_create returns the session with the org''s deadlines');
-SELECT is_empty(
-    $$SELECT * FROM gh.session_create('ses_x1', 'usr_a_invited', sha256('x1-a'), sha256('x1-r'),
-                                     900, NULL, NULL)$$,
+-- (The epochs it takes: 82_session_create_epochs.)
+SELECT results_eq(
+    $$SELECT outcome, session_id FROM gh.session_create('ses_x1', 'usr_a_invited', sha256('x1-a'), sha256('x1-r'),
+                                                       900, NULL, NULL, 0, 0)$$,
+    $$VALUES ('inactive'::text, NULL::text)$$,
     'session_create refuses an invited user');
-SELECT is_empty(
-    $$SELECT * FROM gh.session_create('ses_x2', 'usr_nobody', sha256('x2-a'), sha256('x2-r'),
-                                     900, NULL, NULL)$$,
+SELECT results_eq(
+    $$SELECT outcome, session_id FROM gh.session_create('ses_x2', 'usr_nobody', sha256('x2-a'), sha256('x2-r'),
+                                                       900, NULL, NULL, 0, 0)$$,
+    $$VALUES ('inactive'::text, NULL::text)$$,
     'session_create refuses an unknown user');
 
 BEGIN;

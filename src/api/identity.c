@@ -58,8 +58,10 @@ static gh_status signup_work(gh_req *r) {
   if (s == GH_ERR_CONFLICT) return gh_req_error(r, s, "email", "An account with this email already exists.");
   if (s) return s;
   gh_metrics_inc(GH_M_SIGNUP);
-  /* The new org's first audit entry: its admin, logged in by sign-up. */
-  if ((s = gh_session_issue(r, user_id, &r->principal, "user.signed_up"))) return s;
+  /* The new org's first audit entry: its admin, logged in by sign-up. The
+   * user and org were created at epoch 0 (the columns' default) by this
+   * request: if anything moved either since, the session is refused. */
+  if ((s = gh_session_issue(r, user_id, "0", "0", &r->principal, "user.signed_up"))) return s;
   return reply_login(r, 201);
 }
 
@@ -79,17 +81,22 @@ gh_status gh_api_signup(gh_req *r) {
 
 static gh_status login_work(gh_req *r) {
   const char *email = gh_req_string(r, "email"), *pw = gh_req_string(r, "password");
-  char lower[256], user_id[GH_ID_MAX] = "";
+  char lower[256], user_id[GH_ID_MAX] = "", user_epoch[24] = "", org_epoch[24] = "";
   char *hash = NULL;
   gh_text_lower(email, lower, sizeof lower);
   const char *vals[1] = {lower};
-  gh_db_stmt q = {"SELECT user_id, password_hash FROM gh.login_lookup($1)", 1, vals, NULL};
+  /* The epochs come with the hash, from one snapshot: the session is created
+   * under them, so a password change (or logout of all, force logout) that
+   * lands while Argon2id runs refuses it instead of being outrun by it. */
+  gh_db_stmt q = {"SELECT user_id, password_hash, user_epoch, org_epoch FROM gh.login_lookup($1)", 1, vals, NULL};
   PGresult *res;
   gh_status s = gh_db_exec(&q, &res);
   if (s) return s;
   if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
     gh_buf_copy(user_id, sizeof user_id, PQgetvalue(res, 0, 0));
     hash = PQgetvalue(res, 0, 1);
+    gh_buf_copy(user_epoch, sizeof user_epoch, PQgetvalue(res, 0, 2));
+    gh_buf_copy(org_epoch, sizeof org_epoch, PQgetvalue(res, 0, 3));
   }
   /* Throttled before the password is looked at: the account (its user id,
    * or for an unknown email the email, so both answer alike) and the
@@ -115,7 +122,7 @@ static gh_status login_work(gh_req *r) {
     gh_audit_login_failed(r, user_id[0] ? user_id : NULL, "wrong_password");
     return GH_ERR_INVALID_CREDENTIALS;
   }
-  if ((s = gh_session_issue(r, user_id, &r->principal, "login.succeeded"))) return s;
+  if ((s = gh_session_issue(r, user_id, user_epoch, org_epoch, &r->principal, "login.succeeded"))) return s;
   gh_metrics_inc(GH_M_LOGIN_OK);
   return reply_login(r, 200);
 }

@@ -308,17 +308,23 @@ static gh_status accept_work(gh_req *r) {
   gh_token_hash(token, strlen(token), th);
   const char *vals[2] = {(const char *)th, hash};
   const int lens[2] = {32, 0};
-  gh_db_stmt q = {"SELECT user_id FROM gh.invitation_accept($1::bytea, $2)", 2, vals, lens};
+  gh_db_stmt q = {"SELECT user_id, user_epoch, org_epoch FROM gh.invitation_accept($1::bytea, $2)", 2, vals, lens};
   PGresult *res;
   s = gh_db_exec(&q, &res);
   sodium_memzero(hash, sizeof hash);
   if (s) return s;
-  char user_id[GH_ID_MAX];
+  char user_id[GH_ID_MAX], user_epoch[24], org_epoch[24];
   int found = PQntuples(res) == 1;
-  if (found) gh_buf_copy(user_id, sizeof user_id, PQgetvalue(res, 0, 0));
+  if (found) {
+    gh_buf_copy(user_id, sizeof user_id, PQgetvalue(res, 0, 0));
+    gh_buf_copy(user_epoch, sizeof user_epoch, PQgetvalue(res, 0, 1));
+    gh_buf_copy(org_epoch, sizeof org_epoch, PQgetvalue(res, 0, 2));
+  }
   PQclear(res);
   if (!found) return gh_req_error(r, GH_ERR_INVALID_REQUEST, "token", "The invitation is unknown, used or expired.");
-  if ((s = gh_session_issue(r, user_id, &r->principal, "user.joined"))) return s;
+  /* Under the epochs the password was set under: a change of it in between
+   * (someone who knew it logged in and changed it) refuses this session. */
+  if ((s = gh_session_issue(r, user_id, user_epoch, org_epoch, &r->principal, "user.joined"))) return s;
   json_t *body;
   if ((s = gh_session_login_body(&r->principal, &body))) return s;
   return gh_req_reply(r, 200, body);

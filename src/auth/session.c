@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "db/db.h"
 
 void gh_session_cookie(char *out, size_t size, const char *name, const char *value, const char *path, long max_age,
@@ -63,7 +64,8 @@ void gh_session_derive_tokens(const char *refresh, gh_session_tokens *t) {
 
 void gh_session_wipe_tokens(gh_session_tokens *t) { sodium_memzero(t, sizeof *t); }
 
-gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, const char *audit_action) {
+gh_status gh_session_issue(gh_req *r, const char *user_id, const char *user_epoch, const char *org_epoch,
+                           gh_principal *p, const char *audit_action) {
   char sid[GH_ID_MAX], ttl[16];
   gh_session_tokens t;
   gh_id_new(sid, "ses_");
@@ -73,14 +75,15 @@ gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, cons
    * header must not fail the login. */
   char ua_short[256];
   gh_audit_clean_text(gh_req_header(r, "User-Agent"), ua_short, sizeof ua_short);
-  const char *vals[7] = {sid,          user_id, (const char *)t.access_hash, (const char *)t.refresh_hash, ttl,
-                         r->client_ip, ua_short};
-  const int lens[7] = {0, 0, GH_HASH_BYTES, GH_HASH_BYTES, 0, 0, 0};
+  const char *vals[9] = {
+      sid,        user_id,  (const char *)t.access_hash, (const char *)t.refresh_hash, ttl, r->client_ip, ua_short,
+      user_epoch, org_epoch};
+  const int lens[9] = {0, 0, GH_HASH_BYTES, GH_HASH_BYTES, 0, 0, 0, 0, 0};
   gh_db_stmt q = {"SELECT session_id, org_id, floor(extract(epoch from expires_at))::bigint, "
                   "floor(extract(epoch from access_expires_at))::bigint, "
-                  "floor(extract(epoch from idle_expires_at))::bigint "
-                  "FROM gh.session_create($1, $2, $3::bytea, $4::bytea, $5::int, $6, $7)",
-                  7, vals, lens};
+                  "floor(extract(epoch from idle_expires_at))::bigint, outcome "
+                  "FROM gh.session_create($1, $2, $3::bytea, $4::bytea, $5::int, $6, $7, $8::bigint, $9::bigint)",
+                  9, vals, lens};
   PGresult *res = NULL;
   gh_status s;
   if (audit_action) {
@@ -92,7 +95,15 @@ gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, cons
   } else {
     s = gh_db_exec(&q, &res);
   }
-  if (!s && PQntuples(res) != 1) s = GH_ERR_INVALID_CREDENTIALS;
+  if (!s && (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 5), "created"))) {
+    /* "changed": the password was changed (or the user's or org's sessions
+     * ended) after the caller checked it; "inactive": no such active user.
+     * Either way no session exists, and the password is no longer proof. */
+    if (PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 5), "changed"))
+      gh_log_obj(GH_LOG_INFO, "session refused: the password or the sessions changed since it was checked",
+                 json_pack("{s:s, s:s}", "request_id", r->id, "user_id", user_id));
+    s = GH_ERR_INVALID_CREDENTIALS;
+  }
   if (!s) {
     memset(p, 0, sizeof *p);
     p->kind = GH_CRED_SESSION;

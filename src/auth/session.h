@@ -28,12 +28,19 @@ void gh_session_set_cookies(gh_req *r, const char *access, const char *refresh, 
 void gh_session_clear_cookies(gh_req *r);
 
 /* Creates a session for the active user user_id, sets both cookies on r and
- * fills p (kind, ids, deadlines, hash of the access token). Returns
- * GH_ERR_INVALID_CREDENTIALS if the user is not active. audit_action (or
+ * fills p (kind, ids, deadlines, hash of the access token). user_epoch and
+ * org_epoch (decimal text) are the user's and org's session epochs as they
+ * stood when the password was checked (gh.login_lookup, gh.invitation_accept;
+ * "0" for the user and org sign-up has just created): the session is created
+ * under them, and refused if either has moved since (a password change,
+ * logout of all, force logout: migration 0014). Returns
+ * GH_ERR_INVALID_CREDENTIALS if the user is not active or an epoch moved,
+ * and then creates nothing. audit_action (or
  * NULL): the audit entry written in the same transaction, by the user, with
  * the new session as credential (login.succeeded, user.joined,
  * user.signed_up). */
-gh_status gh_session_issue(gh_req *r, const char *user_id, gh_principal *p, const char *audit_action);
+gh_status gh_session_issue(gh_req *r, const char *user_id, const char *user_epoch, const char *org_epoch,
+                           gh_principal *p, const char *audit_action);
 
 /* Renders the cookie attributes of the contract: Secure unless
  * GATEHOUSE_DEV=1 on a plain-HTTP loopback request. Exposed for tests. */
