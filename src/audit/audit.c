@@ -104,17 +104,18 @@ void gh_audit_login_failed(gh_req *r, const char *user_id, const char *reason) {
   if (s) gh_log(GH_LOG_WARN, "audit entry of a failed login not written (request %s)", r->id);
 }
 
-void gh_audit_key_over_http(gh_req *r, const unsigned char key_hash[32]) {
-  char id[GH_ID_MAX], ua[GH_AUDIT_UA_MAX + 1];
+gh_status gh_audit_key_over_http(const unsigned char key_hash[32], const char *ip, const char *user_agent,
+                                 const char *request_id, bool *written) {
+  char id[GH_ID_MAX];
   gh_id_new(id, "aud_");
-  gh_audit_clean_text(gh_req_header(r, "User-Agent"), ua, sizeof ua);
-  const char *vals[5] = {id, (const char *)key_hash, r->client_ip, ua, r->id};
+  const char *vals[5] = {id, (const char *)key_hash, ip, user_agent, request_id};
   const int lens[5] = {0, 32, 0, 0, 0};
   gh_db_stmt q = {"SELECT gh.audit_key_over_http($1, $2::bytea, $3, $4, $5)", 5, vals, lens};
   PGresult *res = NULL;
   gh_status s = gh_db_exec(&q, &res);
+  *written = !s && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
   PQclear(res);
-  if (s) gh_log(GH_LOG_WARN, "audit entry of a key sent over plain HTTP not written (request %s)", r->id);
+  return s;
 }
 
 gh_status gh_audit_txn_after(const gh_db_stmt *first, const unsigned char hash[32], gh_audit_batch *b,

@@ -28,6 +28,7 @@
 #define GH_AUDIT_H
 #include <jansson.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 #include "db/db.h"
 #include "http/request.h"
@@ -82,8 +83,12 @@ void gh_audit_login_failed(gh_req *r, const char *user_id, const char *reason);
 
 /* An API key presented over plain HTTP and refused (403 https_required),
  * written through the definer gh.audit_key_over_http (0012) into the key's
- * org; an unknown key writes nothing. key_hash is the keyed hash of the
- * full secret (auth/token.h). Errors are logged, not returned. */
-void gh_audit_key_over_http(gh_req *r, const unsigned char key_hash[32]);
+ * org; an unknown key writes nothing (*written false). key_hash is the
+ * keyed hash of the full secret (auth/token.h); ip, user_agent (cleaned
+ * with gh_audit_clean_text) and request_id are the refused request's.
+ * Called from the listener's thread with what audit/overhttp.c queued, not
+ * from the request: see there for the bounds. */
+gh_status gh_audit_key_over_http(const unsigned char key_hash[32], const char *ip, const char *user_agent,
+                                 const char *request_id, bool *written);
 
 #endif

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <stdio.h>
 
+#include "audit/overhttp.h"
 #include "auth/activity.h"
 #include "auth/keycache.h"
 #include "auth/keyuse.h"
@@ -63,6 +64,7 @@ int gh_cli_serve(int argc, char **argv) {
   gh_listen_on("org", gh_profile_drop_org, NULL);
   gh_listen_on_tick(gh_activity_flush);
   gh_listen_on_tick(gh_keyuse_flush);
+  gh_listen_on_tick(gh_overhttp_tick);
   gh_listen_on_tick(gh_usage_tick);
   gh_listen_on_tick(sweep_caches);
   /* Before the HTTP threads: they read its state without locks. With

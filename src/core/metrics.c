@@ -26,6 +26,11 @@ static const char *const event_names[GH_M_COUNT] = {
     [GH_M_WEBHOOK_OK] = "gatehouse_webhook_attempts_succeeded_total",
     [GH_M_WEBHOOK_FAILED] = "gatehouse_webhook_attempts_failed_total",
     [GH_M_WEBHOOK_RECORD_ERRORS] = "gatehouse_webhook_record_errors_total",
+    [GH_M_PLAIN_HTTP_LOGGED] = "gatehouse_plain_http_credentials_logged_total",
+    [GH_M_PLAIN_HTTP_REPEATED] = "gatehouse_plain_http_credentials_repeated_total",
+    [GH_M_PLAIN_HTTP_SUPPRESSED] = "gatehouse_plain_http_credentials_suppressed_total",
+    [GH_M_PLAIN_HTTP_LOOKUPS] = "gatehouse_plain_http_key_lookups_total",
+    [GH_M_PLAIN_HTTP_AUDITED] = "gatehouse_plain_http_keys_audited_total",
 };
 static atomic_int redis_up = -1;
 

@@ -19,6 +19,12 @@ typedef enum {
   GH_M_WEBHOOK_OK,            /* webhook attempts answered 2xx */
   GH_M_WEBHOOK_FAILED,        /* webhook attempts that failed (any other outcome) */
   GH_M_WEBHOOK_RECORD_ERRORS, /* result batches the database refused (re-sent after the lease) */
+  /* Credentials sent over plain HTTP (refused 403 https_required; audit/overhttp.h): */
+  GH_M_PLAIN_HTTP_LOGGED,     /* handled one by one: a warning line (and, for a key, a queued audit) */
+  GH_M_PLAIN_HTTP_REPEATED,   /* the same key again within a minute: counted only */
+  GH_M_PLAIN_HTTP_SUPPRESSED, /* over the budget (or the audit queue full): counted only */
+  GH_M_PLAIN_HTTP_LOOKUPS,    /* calls of gh.audit_key_over_http */
+  GH_M_PLAIN_HTTP_AUDITED,    /* of those, real keys: an audit entry written */
   GH_M_COUNT
 } gh_metric;
 void gh_metrics_inc(gh_metric m);

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "audit/audit.h"
+#include "audit/overhttp.h"
 #include "auth/apikey.h"
 #include "auth/authn.h"
 #include "auth/token.h"
@@ -359,17 +359,20 @@ static gh_status transport(gh_req *r) {
   r->close_after = true;
   /* The credential decides nothing here, but whoever sent it should rotate
    * it: say so in the log (without the secret) and, for a well-formed key,
-   * in its org's audit log. */
+   * in its org's audit log. Anyone can send these (a checksum-valid key
+   * costs nothing), so audit/overhttp.c bounds the log lines and audits
+   * and does the database work off this thread. */
   const char *auth = gh_req_header(r, "Authorization"), *tok;
   size_t len;
   if (auth) {
-    gh_log(GH_LOG_WARN, "credential sent over plain HTTP from %s (refused, https_required)", r->client_ip);
     bool live;
     if (!gh_authn_bearer(auth, &tok, &len) && gh_apikey_parse(tok, len, &live) == 1) {
       unsigned char hash[GH_HASH_BYTES];
       gh_token_hash(tok, len, hash);
-      gh_audit_key_over_http(r, hash);
+      gh_overhttp_seen(r, hash);
       sodium_memzero(hash, sizeof hash);
+    } else {
+      gh_overhttp_seen(r, NULL);
     }
   }
   return GH_ERR_HTTPS_REQUIRED;
