@@ -6,7 +6,7 @@
 // namespaces cannot be created).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import {
-  freshDatabase, startServer, expectError, expectRequestId, rawRequest, signup,
+  freshDatabase, startServer, expectError, expectRequestId, rawRequest, signup, apiKeyChecksum, fakeApiKey,
 } from './harness.mjs';
 
 const HSTS = 'max-age=63072000; includeSubDomains';
@@ -276,6 +276,60 @@ function curlInNs(ns, url, headers = []) {
   return { status: Number(head.split(' ')[1]), headers: headers2, json: JSON.parse(body || 'null') };
 }
 
+// Many plain-HTTP requests from the namespace, by a Node process inside it:
+// phases one after the other, the requests of a phase `concurrency` at a
+// time, each on its own connection. Returns [{label, status, code, id}].
+const BURST_SCRIPT = `
+const http = require('node:http');
+const { url, phases, concurrency } = JSON.parse(process.env.GH_BURST);
+const one = (headers) => new Promise((resolve) => {
+  const req = http.get(url, { headers, agent: false }, (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (d) => { body += d; });
+    res.on('end', () => {
+      let code = null;
+      try { code = JSON.parse(body).error.code; } catch { code = 'unparsed: ' + body.slice(0, 80); }
+      resolve({ status: res.statusCode, code, id: res.headers['request-id'] });
+    });
+  });
+  req.on('error', (e) => resolve({ status: 0, code: String(e.message) }));
+});
+(async () => {
+  const out = [];
+  for (const phase of phases) {
+    let next = 0;
+    const worker = async () => {
+      while (next < phase.length) {
+        const p = phase[next++];
+        out.push({ label: p.label, ...(await one(p.headers)) });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+// Asynchronous: a synchronous spawn would stop this process from reading the
+// server's log, whose pipe would fill and stall the server.
+function burstInNs(ns, url, phases, concurrency) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', BURST_SCRIPT], {
+      env: { ...process.env, GH_BURST: JSON.stringify({ url, phases, concurrency }) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = ''; let err = '';
+    p.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    p.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`burst in ${ns} exited ${code}: ${err}`));
+      else resolve(JSON.parse(out));
+    });
+  });
+}
+
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 describe('plain HTTP from a non-loopback peer (network namespace)', () => {
@@ -344,6 +398,73 @@ describe('plain HTTP from a non-loopback peer (network namespace)', () => {
     // Not revoked: the key still works where HTTPS (or loopback) is used.
     const me = await local.get('/v1/me', { headers: { Authorization: `Bearer ${key.secret}` } });
     assert.equal(me.status, 200);
+  });
+
+  test('a flood of keys over plain HTTP: the same 403 each time, one audit per key and minute, bounded work and log', { skip }, async (ctx) => {
+    // A key of its own: the previous test's key is already among this node's recent keys.
+    const k = await local.post('/v1/api_keys', { name: 'leaky-again', scopes: ['read:applications'], mode: 'live' }, { headers: admin });
+    assert.equal(k.status, 201, k.text);
+    const real = k.json;
+    // The fakes cost nothing to make: the test's checksum is the server's.
+    assert.equal(apiKeyChecksum(real.secret.slice(0, 34)), real.secret.slice(34));
+    const fakes = Array.from({ length: 400 }, (_, i) => fakeApiKey(i % 2 ? 'live' : 'test'));
+    const bearer = (secret) => ({ Authorization: `Bearer ${secret}`, 'User-Agent': 'flood/1.0' });
+    const flood = [
+      ...fakes.map((f) => ({ label: 'fake', headers: bearer(f) })),
+      ...Array.from({ length: 100 }, () => ({ label: 'real', headers: bearer(real.secret) })),
+      ...Array.from({ length: 20 }, () => ({ label: 'other', headers: { Authorization: 'Basic Zm9vOmJhcg==' } })),
+    ].sort(() => Math.random() - 0.5);
+    const from = srv.logs.length;
+    const t0 = Date.now();
+    // The real key first, alone (it must get through), then the flood, 16 connections at a time.
+    const res = await burstInNs(net0.ns, `http://${net0.hostIp}:${srv.port}/v1/me`,
+      [[{ label: 'first', headers: bearer(real.secret) }], flood], 16);
+    const seconds = (Date.now() - t0) / 1000;
+    assert.equal(res.length, 1 + flood.length);
+    for (const r of res) {
+      assert.equal(r.status, 403, JSON.stringify(r));
+      assert.equal(r.code, 'https_required', JSON.stringify(r));
+    }
+    // The real key: one entry, for its first request, and no more within the minute.
+    const first = res.find((r) => r.label === 'first');
+    let data = await auditedOverHttp(real.id, 1);
+    assert.equal(data.length, 1, 'the real key is audited (promptly)');
+    await sleep(1000); // several more polls of the listener: nothing else is written
+    data = await auditedOverHttp(real.id);
+    assert.equal(data.length, 1, `one audit entry per key and minute, not ${data.length}`);
+    assert.equal(data[0].request_id, first.id);
+    assert.equal(data[0].ip, net0.nsIp);
+    assert.equal(data[0].user_agent, 'flood/1.0');
+    // The log: a warning for each request handled one by one, the others
+    // counted in summary lines (at most one a second); every request is in one or the other.
+    const tally = () => {
+      const lines = srv.logs.slice(from);
+      const single = lines.filter((o) => /^credential sent over plain HTTP/.test(o.msg || ''));
+      const sums = lines.filter((o) => o.msg === 'credentials sent over plain HTTP, not logged one by one');
+      const repeated = sums.reduce((n, o) => n + o.repeated, 0);
+      const suppressed = sums.reduce((n, o) => n + o.suppressed, 0);
+      return { lines, single: single.length, sums: sums.length, repeated, suppressed };
+    };
+    for (let i = 0; i < 50; i++) {
+      const t = tally();
+      if (t.single + t.repeated + t.suppressed >= res.length) break;
+      await sleep(100);
+    }
+    const t = tally();
+    ctx.diagnostic(`${res.length} requests in ${seconds} s: ${t.single} warning lines, ${t.sums} summaries (${t.repeated} repeated, ${t.suppressed} suppressed)`);
+    assert.equal(t.single + t.repeated + t.suppressed, res.length, JSON.stringify({ ...t, lines: undefined }));
+    assert.equal(t.repeated, 100, 'the real key again: counted, not logged');
+    assert.ok(t.suppressed > 0, 'beyond the budget: counted, not logged');
+    // Budget: 20 a second, burst 50 (audit/overhttp.c).
+    const bound = 50 + 20 * Math.ceil(seconds + 1.5);
+    assert.ok(t.single >= 1 && t.single <= bound, `${t.single} warning lines for ${res.length} requests in ${seconds} s (bound ${bound})`);
+    assert.ok(t.sums <= Math.ceil(seconds) + 3, `${t.sums} summary lines in ${seconds} s`);
+    const warns = t.lines.filter((o) => o.level === 'warn');
+    assert.equal(warns.length, t.single + t.sums, warns.map((o) => o.msg).join('\n'));
+    // No secret in the log.
+    const text = srv.lines.join('\n');
+    assert.equal(text.includes(real.secret), false);
+    for (const f of fakes) assert.equal(text.includes(f.slice(8)), false);
   });
 
   test('claiming X-Forwarded-Proto: https does not help an untrusted peer', { skip }, async () => {
