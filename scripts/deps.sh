@@ -18,6 +18,9 @@ DEB_PACKAGES=(
 # own); only ask apt for it when there is none at all.
 command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
+# Python likewise: the benchmarks' arithmetic, and the BLAKE2b-256 (hashlib)
+# with which the end-to-end suite makes API keys of valid checksum.
+command -v python3 >/dev/null 2>&1 || DEB_PACKAGES+=(python3)
 # Extra packages only the test and benchmark suites use (chromium: the
 # browser tests of tests/browser/, driven by the npm playwright-core;
 # redis-server, with redis-cli from its dependency redis-tools: the shared

@@ -14,7 +14,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import {
-  freshDatabase, startServer, expectError, expectRequestId, rawRequest, signup, apiKeyChecksum, fakeApiKey,
+  freshDatabase, startServer, expectError, expectRequestId, rawRequest, signup, withApiKeyChecksums, fakeApiKeys,
 } from './harness.mjs';
 
 const HSTS = 'max-age=63072000; includeSubDomains';
@@ -406,8 +406,8 @@ describe('plain HTTP from a non-loopback peer (network namespace)', () => {
     assert.equal(k.status, 201, k.text);
     const real = k.json;
     // The fakes cost nothing to make: the test's checksum is the server's.
-    assert.equal(apiKeyChecksum(real.secret.slice(0, 34)), real.secret.slice(34));
-    const fakes = Array.from({ length: 400 }, (_, i) => fakeApiKey(i % 2 ? 'live' : 'test'));
+    assert.deepEqual(withApiKeyChecksums([real.secret.slice(0, 34)]), [real.secret]);
+    const fakes = fakeApiKeys(Array.from({ length: 400 }, (_, i) => (i % 2 ? 'live' : 'test')));
     const bearer = (secret) => ({ Authorization: `Bearer ${secret}`, 'User-Agent': 'flood/1.0' });
     const flood = [
       ...fakes.map((f) => ({ label: 'fake', headers: bearer(f) })),

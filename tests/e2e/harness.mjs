@@ -487,49 +487,30 @@ export async function signup(srv, over = {}) {
 // API keys with a valid checksum that no database knows (src/auth/apikey.h:
 // "sk_live_" + 26 random base62 + the first 32 bits of BLAKE2b-256 over the
 // first 34 characters, as 6 base62). The checksum is public, so anyone can
-// make these; Node's crypto has BLAKE2b only with a 64-byte digest, which is
-// a different function, hence this one-block BLAKE2b-256 (RFC 7693).
-const B2_MASK = (1n << 64n) - 1n;
-const B2_IV = [0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n,
-  0x510e527fade682d1n, 0x9b05688c2b3e6c1fn, 0x1f83d9abfb41bd6bn, 0x5be0cd19137e2179n];
-const B2_SIGMA = ['0123456789abcdef', 'ea489fd61c02b753', 'b8c052fdae367194', '7931dcbe265a40f8', '905724afe1bc683d',
-  '2c6a0b834d75fe19', 'c51fed4a0763928b', 'db7ec13950f4862a', '6fe9b308c2d714a5', 'a2847615fb9e3cd0']
-  .map((r) => [...r].map((c) => parseInt(c, 16)));
-const b2rotr = (x, n) => ((x >> BigInt(n)) | (x << BigInt(64 - n))) & B2_MASK;
-/** BLAKE2b, 32-byte digest, no key (libsodium's crypto_generichash), of at most 128 bytes. */
-export function blake2b256(bytes) {
-  assert.ok(bytes.length <= 128, 'one block only');
-  const h = B2_IV.slice(); h[0] ^= 0x01010020n;
-  const m = new Array(16).fill(0n);
-  bytes.forEach((b, i) => { m[i >> 3] |= BigInt(b) << BigInt(8 * (i % 8)); });
-  const v = [...h, ...B2_IV]; v[12] ^= BigInt(bytes.length); v[14] ^= B2_MASK;
-  const G = (a, b, c, d, x, y) => {
-    v[a] = (v[a] + v[b] + x) & B2_MASK; v[d] = b2rotr(v[d] ^ v[a], 32);
-    v[c] = (v[c] + v[d]) & B2_MASK; v[b] = b2rotr(v[b] ^ v[c], 24);
-    v[a] = (v[a] + v[b] + y) & B2_MASK; v[d] = b2rotr(v[d] ^ v[a], 16);
-    v[c] = (v[c] + v[d]) & B2_MASK; v[b] = b2rotr(v[b] ^ v[c], 63);
-  };
-  for (let r = 0; r < 12; r++) {
-    const s = B2_SIGMA[r % 10];
-    G(0, 4, 8, 12, m[s[0]], m[s[1]]); G(1, 5, 9, 13, m[s[2]], m[s[3]]);
-    G(2, 6, 10, 14, m[s[4]], m[s[5]]); G(3, 7, 11, 15, m[s[6]], m[s[7]]);
-    G(0, 5, 10, 15, m[s[8]], m[s[9]]); G(1, 6, 11, 12, m[s[10]], m[s[11]]);
-    G(2, 7, 8, 13, m[s[12]], m[s[13]]); G(3, 4, 9, 14, m[s[14]], m[s[15]]);
-  }
-  const out = Buffer.alloc(32);
-  for (let i = 0; i < 4; i++) out.writeBigUInt64LE(h[i] ^ v[i] ^ v[i + 8], i * 8);
-  return out;
-}
+// make these. BLAKE2b-256 comes from Python's hashlib: Node's crypto has
+// BLAKE2b only with a 64-byte digest, which is a different function, and
+// the project writes no crypto of its own.
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-/** The 6-character checksum of a key's first 34 characters. */
-export function apiKeyChecksum(head) {
-  let v = blake2b256(Buffer.from(head, 'latin1')).readUInt32BE(0);
-  let out = '';
-  for (let i = 0; i < 6; i++) { out = B62[v % 62] + out; v = Math.floor(v / 62); }
-  return out;
+const CHECKSUMS_PY = `
+import hashlib, sys
+B62 = '${B62}'
+for head in sys.stdin.read().split():
+    v = int.from_bytes(hashlib.blake2b(head.encode(), digest_size=32).digest()[:4], 'big')
+    out = ''
+    for _ in range(6):
+        out = B62[v % 62] + out
+        v //= 62
+    print(head + out)
+`;
+/** Each 34-character key head with its 6-character checksum appended. */
+export function withApiKeyChecksums(heads) {
+  const r = spawnSync('python3', ['-c', CHECKSUMS_PY], { input: heads.join('\n'), encoding: 'utf8' });
+  assert.equal(r.status, 0, `python3: ${r.stderr || r.error}`);
+  const keys = r.stdout.trim().split('\n');
+  assert.equal(keys.length, heads.length);
+  return keys;
 }
-/** A well-formed key (valid checksum) that no database holds. */
-export function fakeApiKey(mode = 'live') {
-  const head = `sk_${mode}_` + [...randomBytes(26)].map((b) => B62[b % 62]).join('');
-  return head + apiKeyChecksum(head);
+/** Well-formed keys (valid checksums) that no database holds, one per mode given. */
+export function fakeApiKeys(modes) {
+  return withApiKeyChecksums(modes.map((m) => `sk_${m}_` + [...randomBytes(26)].map((b) => B62[b % 62]).join('')));
 }
