@@ -26,7 +26,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdbool.h>
-#include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +35,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/rand.h"
+#include "core/text.h"
 #include "http/server.h"
 
 typedef struct MHD_Response *(*create_fn)(size_t, void *, enum MHD_ResponseMemoryMode);
@@ -55,18 +56,11 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer, 
 typedef enum MHD_Result (*lookup_fn)(struct MHD_Connection *, enum MHD_ValueKind, const char *, size_t, const char **,
                                      size_t *);
 
-/* What libmicrohttpd's own parser accepts as a Content-Length: digits only,
- * within 64 bits. */
+/* What libmicrohttpd's own parser accepts as a Content-Length: all len
+ * bytes digits (none a NUL), within 64 bits. */
 static bool length_parses(const char *v, size_t len) {
-  if (!v || !len) return false;
-  uint64_t n = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (v[i] < '0' || v[i] > '9') return false;
-    unsigned d = (unsigned)(v[i] - '0');
-    if (n > (UINT64_MAX - d) / 10) return false;
-    n = n * 10 + d;
-  }
-  return true;
+  unsigned long n;
+  return v && strlen(v) == len && gh_text_uint(v, ULONG_MAX, &n);
 }
 
 enum MHD_Result MHD_lookup_connection_value_n(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key,

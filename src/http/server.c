@@ -269,13 +269,6 @@ typedef struct {
   int codings;        /* Transfer-Encoding fields */
 } header_tally;
 
-static bool all_digits(const char *v) {
-  if (!v || !*v) return false;
-  for (; *v; v++)
-    if (*v < '0' || *v > '9') return false;
-  return true;
-}
-
 static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v) {
   (void)kind;
   header_tally *t = cls;
@@ -285,7 +278,7 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
   if (!strcasecmp(k, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
     t->lengths++;
     t->length = v;
-    if (!all_digits(v)) t->bad_length = 1;
+    if (!v || !*v || v[strspn(v, "0123456789")]) t->bad_length = 1; /* not 1*DIGIT */
   }
   if (!strcasecmp(k, MHD_HTTP_HEADER_TRANSFER_ENCODING)) t->codings++;
   /* RFC 9112 5.1: no whitespace between a field name and its colon. */
