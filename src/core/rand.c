@@ -51,13 +51,8 @@ void gh_token_new(char out[GH_TOKEN_MAX]) {
 }
 
 int gh_token_wellformed(const char *s) {
-  size_t n = 0;
-  for (; s && s[n]; n++)
-    if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '-' ||
-          s[n] == '_') ||
-        n >= GH_TOKEN_CHARS)
-      return 0;
-  return n == GH_TOKEN_CHARS;
+  static const char base64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  return s && strlen(s) == GH_TOKEN_CHARS && strspn(s, base64url) == GH_TOKEN_CHARS;
 }
 
 int gh_id_standard(const char *id, const char *prefix) {
